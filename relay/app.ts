@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ApiErrorBody } from '../shared/errors.js';
+import { isRelayError } from './errors.js';
+import type { MailboxDriver } from './mail/driver.js';
+import type { ImportService } from './import/import-service.js';
+import type { RunStore } from './import/run-store.js';
+import type { MailboxService } from './mailboxes/service.js';
+import { requireToken } from './routes/auth.js';
+import { connectionCheckRoutes } from './routes/connection-check.js';
+import type { AppEnv } from './routes/env.js';
+import { healthRoutes } from './routes/health.js';
+import { STATUS_OF } from './routes/http-status.js';
+import { mailboxRoutes } from './routes/mailboxes.js';
+import { meRoutes } from './routes/me.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { mailboxRunRoutes, runRoutes } from './routes/runs.js';
+import type { TokenStore } from './store/token-store.js';
+
+export interface AppDeps {
+  version: string;
+  tokens: TokenStore;
+  mailboxes: MailboxService;
+  driver: MailboxDriver;
+  imports: ImportService;
+  runs: RunStore;
+  /** Where unexpected errors go; never given request bodies, so never a secret. */
+  logError?: (e: unknown) => void;
+}
+
+/** The relay's HTTP API (DESIGN §2), without a socket: tests call `app.request()`. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/health') return next();
+    return requireToken(deps.tokens)(c, next);
+  });
+
+  const routes = app
+    .route('/api/health', healthRoutes(deps.version))
+    .route('/api/me', meRoutes())
+    .route('/api/mailboxes', mailboxRoutes(deps))
+    .route('/api/mailboxes', mailboxRunRoutes(deps))
+    .route('/api/runs', runRoutes(deps))
+    .route('/api/connection-check', connectionCheckRoutes(deps))
+    .route('/api/openapi.json', openApiRoutes(deps.version));
+
+  app.notFound((c) => c.json<ApiErrorBody>({ error: { kind: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
+  app.onError((err, c) => {
+    if (isRelayError(err)) return c.json<ApiErrorBody>({ error: err.toInfo() }, STATUS_OF[err.kind]);
+    if (err instanceof HTTPException && err.status < 500)
+      return c.json<ApiErrorBody>({ error: { kind: 'validation', message: err.message || 'The request is invalid.' } }, 400);
+    (deps.logError ?? console.error)(err);
+    return c.json<ApiErrorBody>({ error: { kind: 'internal', message: 'The relay failed unexpectedly; see its log.' } }, 500);
+  });
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;

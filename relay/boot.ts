@@ -1,0 +1,61 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { HttpTarget } from './import/delivery/http-target.js';
+import { OutboxTarget } from './import/delivery/outbox.js';
+import { ImportService } from './import/import-service.js';
+import { RunStore } from './import/run-store.js';
+import type { MailboxDriver } from './mail/driver.js';
+import { createImapDriver } from './mail/imap/driver.js';
+import { parseAllowList } from './mail/net-guard.js';
+import { MailboxService } from './mailboxes/service.js';
+import { acquireLock, ensureDataDir } from './store/data-dir.js';
+import { LowStore } from './store/low-store.js';
+import { SecretBox } from './store/secret-box.js';
+import { loadSecretKey } from './store/secret-key.js';
+import { TokenStore } from './store/token-store.js';
+
+/** Everything a running relay holds, opened in the order that keeps data safe: lock, key, store. */
+export async function openRelay(config: Config, overrides: { driver?: MailboxDriver; now?: () => Date } = {}) {
+  ensureDataDir(config.dataDir);
+  const release = acquireLock(config.dataDir);
+  try {
+    const box = new SecretBox(loadSecretKey(config));
+    const store = await LowStore.open(config.dataDir);
+    const tokens = new TokenStore(config.dataDir);
+    const mailboxes = new MailboxService(store, box);
+    const driver =
+      overrides.driver ??
+      createImapDriver({
+        allow: parseAllowList(config.allowHosts),
+        connectTimeoutMs: config.timeouts.connectMs,
+        commandTimeoutMs: config.timeouts.commandMs,
+      });
+    const runs = new RunStore(join(config.dataDir, 'runs'));
+    const target = config.delivery
+      ? new HttpTarget(config.delivery.url, config.delivery.token)
+      : new OutboxTarget(join(config.dataDir, 'outbox'));
+    const imports = new ImportService({
+      mailboxes,
+      driver,
+      runs,
+      target,
+      dataDir: config.dataDir,
+      limits: config.import,
+      failpoint: config.failpoint,
+      logError: (e) => console.error(e),
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+    // A deleted mailbox takes its history and ledger with it; its secrets went with its record.
+    mailboxes.onChange((e) => {
+      if (e.type !== 'deleted') return;
+      runs.removeMailbox(e.id);
+      rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
+    });
+    return { config, box, store, tokens, mailboxes, driver, runs, imports, release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+export type Relay = Awaited<ReturnType<typeof openRelay>>;

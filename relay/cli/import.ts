@@ -1,0 +1,24 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config.js';
+import { openRelay } from '../boot.js';
+
+/** `import --mailbox ID`: one run, headless, its result as JSON on stdout; exit 1 when it failed. */
+export async function importCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { mailbox: { type: 'string' } } });
+  if (!values.mailbox) {
+    console.error('Usage: npm run relay -- import --mailbox ID');
+    return 2;
+  }
+  const relay = await openRelay(config);
+  try {
+    if (!(await relay.mailboxes.find(values.mailbox))) {
+      console.error(`No mailbox ${values.mailbox}.`);
+      return 1;
+    }
+    const run = await relay.imports.start(values.mailbox, 'cli').done;
+    console.log(JSON.stringify(run, null, 2));
+    return run.status === 'completed' ? 0 : 1;
+  } finally {
+    relay.release();
+  }
+}

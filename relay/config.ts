@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** DESIGN.md §2: every variable the relay reads. Nothing else in the relay touches process.env. */
+const Env = z.object({
+  RELAY_HOST: z.string().default('127.0.0.1'),
+  RELAY_PORT: int(8787, 0, 65535),
+  RELAY_DATA_DIR: z.string().default('./data'),
+  RELAY_SECRET_KEY: optional,
+  RELAY_SECRET_KEY_FILE: optional,
+  RELAY_ALLOW_HOSTS: list,
+  RELAY_DELIVERY_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  RELAY_DELIVERY_TOKEN: optional,
+  RELAY_MS_CLIENT_ID: optional,
+  RELAY_MS_CLIENT_SECRET: optional,
+  RELAY_MS_AUTHORITY: z.url().default('https://login.microsoftonline.com/organizations'),
+  RELAY_GOOGLE_CLIENT_ID: optional,
+  RELAY_GOOGLE_CLIENT_SECRET: optional,
+  RELAY_GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  RELAY_GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  /** Mails taken per run; the rest waits for the next run (DESIGN §3 step 1). */
+  RELAY_MAX_MESSAGES: int(200, 1, 1_000_000),
+  /** Mails larger than this are `too_large`, decided before any download. */
+  RELAY_MAX_MAIL_MB: int(50, 1, 2048),
+  RELAY_MAX_CONCURRENT_RUNS: int(4, 1, 64),
+  /** Delivery tries before a mail is `gave_up`; the wait doubles from RELAY_RETRY_BASE_SECONDS. */
+  RELAY_MAX_TRIES: int(5, 1, 100),
+  RELAY_RETRY_BASE_SECONDS: int(60, 0, 86_400),
+  /** Test-only fault injection: the process kills itself at this point of an import (crash tests). */
+  RELAY_FAILPOINT: z.enum(['after-deliver', 'after-record', 'after-move']).optional(),
+  RELAY_CONNECT_TIMEOUT_MS: int(10_000, 100, 120_000),
+  RELAY_COMMAND_TIMEOUT_MS: int(60_000, 100, 600_000),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(e: z.infer<typeof Env>) {
+  return {
+    host: e.RELAY_HOST,
+    port: e.RELAY_PORT,
+    dataDir: e.RELAY_DATA_DIR,
+    secretKey: e.RELAY_SECRET_KEY,
+    secretKeyFile: e.RELAY_SECRET_KEY_FILE,
+    allowHosts: e.RELAY_ALLOW_HOSTS,
+    delivery: e.RELAY_DELIVERY_URL ? { url: e.RELAY_DELIVERY_URL, token: e.RELAY_DELIVERY_TOKEN } : null,
+    microsoft: {
+      clientId: e.RELAY_MS_CLIENT_ID,
+      clientSecret: e.RELAY_MS_CLIENT_SECRET,
+      authority: e.RELAY_MS_AUTHORITY,
+    },
+    google: {
+      clientId: e.RELAY_GOOGLE_CLIENT_ID,
+      clientSecret: e.RELAY_GOOGLE_CLIENT_SECRET,
+      authUrl: e.RELAY_GOOGLE_AUTH_URL,
+      tokenUrl: e.RELAY_GOOGLE_TOKEN_URL,
+    },
+    import: {
+      maxMessages: e.RELAY_MAX_MESSAGES,
+      maxMailBytes: e.RELAY_MAX_MAIL_MB * 1024 * 1024,
+      maxConcurrentRuns: e.RELAY_MAX_CONCURRENT_RUNS,
+      maxTries: e.RELAY_MAX_TRIES,
+      retryBaseMs: e.RELAY_RETRY_BASE_SECONDS * 1000,
+    },
+    failpoint: e.RELAY_FAILPOINT,
+    timeouts: { connectMs: e.RELAY_CONNECT_TIMEOUT_MS, commandMs: e.RELAY_COMMAND_TIMEOUT_MS },
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once at start; a bad variable stops the relay with its name and the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid relay configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,30 @@
+import type { ErrorInfo, ErrorKind } from '../shared/errors.js';
+
+/** Kinds worth retrying later without anyone changing a setting. */
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['dns', 'network', 'timeout', 'rate_limited', 'delivery']);
+
+/**
+ * A failure at a module edge (STYLE.md habit 5). Thrown inside the relay, turned into an HTTP error
+ * body by the app's error handler, and into a per-mail or per-run reason by the import pipeline.
+ */
+export class RelayError extends Error {
+  readonly kind: ErrorKind;
+  readonly field: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(kind: ErrorKind, message: string, opts: { field?: string; retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'RelayError';
+    this.kind = kind;
+    this.field = opts.field;
+    this.retryable = opts.retryable ?? RETRYABLE.has(kind);
+  }
+
+  toInfo(): ErrorInfo {
+    return this.field === undefined
+      ? { kind: this.kind, message: this.message }
+      : { kind: this.kind, message: this.message, field: this.field };
+  }
+}
+
+export const isRelayError = (e: unknown): e is RelayError => e instanceof RelayError;

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { ImportRun, MailResult, RunTrigger } from '../../shared/run.js';
+import { isRelayError, RelayError } from '../errors.js';
+import type { MailboxDriver } from '../mail/driver.js';
+import type { MailboxService } from '../mailboxes/service.js';
+import type { DeliveryTarget } from './delivery/target.js';
+import { Ledger } from './ledger.js';
+import { type Failpoint, runPipeline } from './pipeline.js';
+import type { RunStore } from './run-store.js';
+import { Semaphore } from './semaphore.js';
+import { stateAfterRun } from './state-after-run.js';
+
+export interface ImportDeps {
+  mailboxes: MailboxService;
+  driver: MailboxDriver;
+  runs: RunStore;
+  target: DeliveryTarget;
+  dataDir: string;
+  limits: { maxMessages: number; maxMailBytes: number; maxConcurrentRuns: number; maxTries: number; retryBaseMs: number };
+  now?: () => Date;
+  failpoint?: Failpoint | undefined;
+  logError?: (e: unknown) => void;
+}
+
+const newRunId = (now: Date) => `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+
+function count(run: ImportRun, m: MailResult) {
+  run.mails.push(m);
+  if (m.outcome === 'imported') run.counts.imported++;
+  else if (m.outcome === 'not_imported') run.counts.notImported++;
+  else if (m.outcome === 'retrying') run.counts.retrying++;
+  else if (m.outcome === 'moved') run.counts[m.reason === null ? 'imported' : 'notImported']++;
+  run.counts.seen++;
+}
+
+/** Starts import runs: one per mailbox at a time, a global limit across mailboxes. */
+export class ImportService {
+  private readonly running = new Map<string, { run: ImportRun; done: Promise<ImportRun> }>();
+  private readonly semaphore: Semaphore;
+  private stopping = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ImportDeps) {
+    this.semaphore = new Semaphore(deps.limits.maxConcurrentRuns);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  isRunning(mailboxId: string) {
+    return this.running.has(mailboxId);
+  }
+
+  /** The run as it is now: live while running, from history afterwards. */
+  get(runId: string): ImportRun | undefined {
+    for (const { run } of this.running.values()) if (run.id === runId) return structuredClone(run);
+    return this.deps.runs.get(runId);
+  }
+
+  /** Starts a run and returns it at once; `done` settles when it ends. 409 while one is going. */
+  start(mailboxId: string, trigger: RunTrigger): { run: ImportRun; done: Promise<ImportRun> } {
+    if (this.stopping) throw new RelayError('conflict', 'The relay is shutting down.');
+    if (this.running.has(mailboxId)) throw new RelayError('conflict', 'An import of this mailbox is already running.');
+    const run: ImportRun = {
+      id: newRunId(this.now()),
+      mailboxId,
+      trigger,
+      status: 'running',
+      startedAt: this.now().toISOString(),
+      finishedAt: null,
+      counts: { seen: 0, imported: 0, notImported: 0, retrying: 0, skipped: 0 },
+      error: null,
+      mails: [],
+    };
+    this.deps.runs.save(run);
+    const done = this.execute(run).finally(() => this.running.delete(mailboxId));
+    this.running.set(mailboxId, { run, done });
+    return { run: structuredClone(run), done };
+  }
+
+  private async execute(run: ImportRun): Promise<ImportRun> {
+    const release = await this.semaphore.acquire();
+    let error: ErrorInfo | null = null;
+    try {
+      const mailbox = await this.deps.mailboxes.find(run.mailboxId);
+      if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
+      const session = await this.deps.driver.open(this.deps.mailboxes.connectTarget(mailbox));
+      const ledger = Ledger.open(join(this.deps.dataDir, 'ledger'), mailbox.id);
+      try {
+        const { skipped } = await runPipeline({
+          ...this.deps.limits,
+          mailbox,
+          session,
+          ledger,
+          target: this.deps.target,
+          stagingRoot: join(this.deps.dataDir, 'staging'),
+          now: this.now,
+          shouldStop: () => this.stopping,
+          failpoint: (at) => {
+            if (this.deps.failpoint === at) process.kill(process.pid, 'SIGKILL');
+          },
+          report: (m) => count(run, m),
+        });
+        run.counts.skipped = skipped;
+      } finally {
+        ledger.close();
+        await session.close();
+      }
+    } catch (e) {
+      if (!isRelayError(e)) this.deps.logError?.(e);
+      error = isRelayError(e) ? e.toInfo() : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
+    } finally {
+      release();
+    }
+    run.status = error ? 'failed' : 'completed';
+    run.error = error;
+    run.finishedAt = this.now().toISOString();
+    this.deps.runs.save(run);
+    await this.deps.mailboxes.patchState(run.mailboxId, (m) => ({
+      ...m,
+      state: stateAfterRun(m.state, error, run.finishedAt ?? '', run.id),
+    }));
+    return run;
+  }
+
+  /** SIGTERM: no new mails are taken; the current batch is recorded and moved; waits at most `ms`. */
+  async stop(ms = 25_000): Promise<void> {
+    this.stopping = true;
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.race([all, new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+}

@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+import type { MailResult } from '../../shared/run.js';
+import { RelayError } from '../errors.js';
+import type { MailboxSession, MessageSummary } from '../mail/driver.js';
+import { type DecideContext, type Decision, decideMail, tooLarge } from './decide-mail.js';
+import type { LedgerEntry } from './ledger.js';
+
+export type Failpoint = 'after-deliver' | 'after-record' | 'after-move';
+
+export interface PipelineContext extends Omit<DecideContext, 'folder' | 'uidValidity'> {
+  session: MailboxSession;
+  maxMessages: number;
+  maxMailBytes: number;
+  shouldStop: () => boolean;
+  failpoint: (at: Failpoint) => void;
+  report: (mail: MailResult) => void;
+}
+
+const BATCH = 100;
+/** Above this a mail is streamed on its own; below it, batches share one FETCH (DESIGN §3 facts). */
+const STREAM_ABOVE = 2 * 1024 * 1024;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** Groups small mails so one FETCH never buffers more than BATCH_BYTES. */
+function byBytes(summaries: MessageSummary[]): MessageSummary[][] {
+  const groups: MessageSummary[][] = [];
+  let current: MessageSummary[] = [];
+  let bytes = 0;
+  for (const s of summaries) {
+    if (current.length > 0 && bytes + s.size > BATCH_BYTES) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(s);
+    bytes += s.size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * One import run over the source folder (DESIGN §3): the folder is the queue, the ledger says what
+ * is done. Per batch: decide every mail (extract + deliver), store the decisions durably, then move
+ * them with one UID MOVE per target folder. Nothing is moved before its outcome is stored.
+ */
+export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number }> {
+  const { source, imported, notImported } = ctx.mailbox.folders;
+  if (imported === null || notImported === null)
+    throw new RelayError('config', 'Set "Move imported mails to" and "Move not imported mails to" before importing.');
+  const folder = await ctx.session.openFolder(source);
+  for (const target of [imported, notImported])
+    if (!(await ctx.session.folderExists(target)))
+      throw new RelayError('folder_missing', `The folder "${target}" does not exist on the mail server.`);
+  const dc: DecideContext = { ...ctx, folder: source, uidValidity: folder.uidValidity.toString() };
+
+  const fresh: number[] = [];
+  const pending: LedgerEntry[] = [];
+  let skipped = 0;
+  const now = ctx.now().getTime();
+  for (const uid of await ctx.session.listUids()) {
+    const e = ctx.ledger.get(source, dc.uidValidity, uid);
+    if (!e || (e.status === 'retrying' && Date.parse(e.nextAttemptAt ?? '') <= now)) fresh.push(uid);
+    else if (e.status === 'decided') pending.push(e);
+    else skipped++;
+  }
+
+  const move = async (entries: LedgerEntry[]) => {
+    for (const [outcome, target] of [['imported', imported], ['not_imported', notImported]] as const) {
+      const uids = entries.filter((e) => e.status === 'decided' && e.outcome === outcome).map((e) => e.uid);
+      if (uids.length === 0) continue;
+      await ctx.session.move(uids, target);
+      const at = ctx.now().toISOString();
+      ctx.ledger.record(entries.filter((e) => uids.includes(e.uid)).map((e) => ({ ...e, status: 'moved' as const, at })));
+    }
+  };
+
+  // Decided in an earlier run that stopped before its move: only the move is left (DESIGN §3 step 2).
+  await move(pending);
+  for (const e of pending)
+    ctx.report({ uid: e.uid, messageId: e.messageId, subject: null, from: null, outcome: 'moved', reason: e.reason, detail: 'Decided in an earlier run; moved now.', documents: [] });
+
+  for (const batch of chunks(fresh.slice(0, ctx.maxMessages), BATCH)) {
+    if (ctx.shouldStop()) break;
+    const decisions: Decision[] = [];
+    const summaries = await ctx.session.summarize(batch);
+    const fits = summaries.filter((s) => s.size <= ctx.maxMailBytes);
+    for (const s of summaries) if (s.size > ctx.maxMailBytes) decisions.push(tooLarge(dc, s, ctx.maxMailBytes));
+    for (const group of byBytes(fits.filter((s) => s.size <= STREAM_ABOVE))) {
+      const byUid = new Map(group.map((s) => [s.uid, s]));
+      if (ctx.shouldStop()) break;
+      for await (const { uid, source: raw } of ctx.session.fetchRaw(group.map((s) => s.uid))) {
+        // On shutdown the mails decided so far are still recorded and moved below.
+        if (ctx.shouldStop()) break;
+        const s = byUid.get(uid);
+        if (s) decisions.push(await decideMail(dc, s, Readable.from([raw])));
+      }
+    }
+    for (const s of fits.filter((x) => x.size > STREAM_ABOVE)) {
+      if (ctx.shouldStop()) break;
+      decisions.push(await decideMail(dc, s, await ctx.session.downloadRaw(s.uid)));
+    }
+
+    ctx.failpoint('after-deliver');
+    ctx.ledger.record(decisions.map((d) => d.entry));
+    ctx.failpoint('after-record');
+    for (const d of decisions) ctx.report(d.result);
+    await move(decisions.map((d) => d.entry));
+    ctx.failpoint('after-move');
+  }
+  return { skipped };
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
+import { PROVIDER_DEFAULTS } from '../../shared/imap-settings.js';
+import { RelayError } from '../errors.js';
+import type { ConnectTarget } from '../mail/driver.js';
+import type { StoredMailbox } from '../store/records.js';
+import type { MailboxRepository } from '../store/repository.js';
+import type { SecretBox } from '../store/secret-box.js';
+import type { Caller } from '../store/token-store.js';
+import { canManage, canUse } from './access.js';
+import { checkMailboxRules } from './rules.js';
+
+export type MailboxEvent = { type: 'saved'; mailbox: StoredMailbox } | { type: 'deleted'; id: string };
+
+const notFound = (id: string) => new RelayError('not_found', `No mailbox ${id} that you may see.`);
+
+/** Mailbox configurations as callers see and change them: access rules, secrets sealed, events out. */
+export class MailboxService {
+  private readonly listeners = new Set<(e: MailboxEvent) => void>();
+
+  constructor(
+    private readonly repo: MailboxRepository,
+    private readonly box: SecretBox,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  onChange(listener: (e: MailboxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: MailboxEvent) {
+    for (const l of this.listeners) l(e);
+  }
+
+  async list(caller: Caller) {
+    return (await this.repo.list()).filter((m) => canUse(caller, m));
+  }
+
+  /** 404 rather than 403 for a mailbox the caller may not see: its existence is not theirs to know. */
+  async get(caller: Caller, id: string, need: 'use' | 'manage' = 'use'): Promise<StoredMailbox> {
+    const m = await this.repo.get(id);
+    if (!m || !canUse(caller, m)) throw notFound(id);
+    if (need === 'manage' && !canManage(caller, m))
+      throw new RelayError('forbidden', 'Only the creator of this mailbox or an admin may change it.');
+    return m;
+  }
+
+  async create(caller: Caller, input: MailboxCreate): Promise<StoredMailbox> {
+    if (input.provider !== 'imap')
+      throw new RelayError(
+        'validation',
+        'provider: Office 365 and Gmail mailboxes are connected by signing in (/api/oauth/:provider/start)',
+        { field: 'provider' },
+      );
+    if (input.imap === undefined)
+      throw new RelayError('validation', 'imap is required for an IMAP mailbox', { field: 'imap' });
+    const id = randomUUID();
+    const at = this.now().toISOString();
+    const m: StoredMailbox = {
+      id,
+      provider: input.provider,
+      description: input.description,
+      company: input.company,
+      access: input.access,
+      autoProcessing: input.autoProcessing,
+      schedule: input.schedule,
+      imap: input.imap ?? PROVIDER_DEFAULTS[input.provider],
+      username: input.username,
+      sharedMailbox: input.sharedMailbox ?? null,
+      folders: input.folders,
+      account: null,
+      state: { status: 'ok', error: null, lastRun: null, lastRunId: null, nextRun: null, paused: false },
+      createdBy: caller.user,
+      createdAt: at,
+      updatedAt: at,
+      secrets: input.password === undefined ? {} : { password: this.box.seal(input.password, id, 'password') },
+    };
+    checkMailboxRules(m);
+    await this.repo.insert(m);
+    this.emit({ type: 'saved', mailbox: m });
+    return m;
+  }
+
+  async update(caller: Caller, id: string, patch: MailboxUpdate): Promise<StoredMailbox> {
+    const current = await this.get(caller, id, 'manage');
+    if (patch.password !== undefined && current.provider !== 'imap')
+      throw new RelayError('validation', 'password can only be set for an IMAP mailbox', { field: 'password' });
+    const { password, ...fields } = patch;
+    const next: StoredMailbox = { ...current, ...fields, updatedAt: this.now().toISOString() };
+    if (password !== undefined) next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
+    const credentialsChanged =
+      password !== undefined || patch.username !== undefined || patch.imap !== undefined;
+    // An auth failure pauses the schedule until the credentials change (DESIGN §3 step 5: no lockouts).
+    if (credentialsChanged && current.state.status === 'auth_failed')
+      next.state = { ...next.state, status: 'ok', error: null, paused: false };
+    checkMailboxRules(next);
+    const saved = await this.repo.update(id, () => next);
+    if (!saved) throw notFound(id);
+    this.emit({ type: 'saved', mailbox: saved });
+    return saved;
+  }
+
+  async remove(caller: Caller, id: string): Promise<void> {
+    await this.get(caller, id, 'manage');
+    await this.repo.remove(id);
+    this.emit({ type: 'deleted', id });
+  }
+
+  /** For the relay's own jobs, which act for no caller. */
+  async find(id: string) {
+    return this.repo.get(id);
+  }
+
+  /** Internal updates (run state, tokens) that are no caller's edit. */
+  async patchState(id: string, change: (m: StoredMailbox) => StoredMailbox) {
+    return this.repo.update(id, change);
+  }
+
+  /** What the driver needs to log in; the password is opened only here and only for that. */
+  connectTarget(m: StoredMailbox, overrides: Partial<{ imap: ConnectTarget['imap']; username: string; password: string }> = {}): ConnectTarget {
+    const sealed = m.secrets.password;
+    const password = overrides.password ?? (sealed === undefined ? undefined : this.box.open(sealed, m.id, 'password'));
+    if (password === undefined) throw new RelayError('config', 'This mailbox has no stored password.');
+    return {
+      imap: overrides.imap ?? m.imap,
+      username: overrides.username ?? m.username,
+      credentials: { type: 'password', password },
+    };
+  }
+}

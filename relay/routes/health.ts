@@ -1,0 +1,3 @@
+import { Hono } from 'hono';
+
+export const healthRoutes = (version: string) => new Hono().get('/', (c) => c.json({ status: 'ok' as const, version }, 200));

@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { RelayError } from '../errors.js';
+import type { ImportService } from '../import/import-service.js';
+import type { RunStore } from '../import/run-store.js';
+import type { MailboxService } from '../mailboxes/service.js';
+import type { AppEnv } from './env.js';
+import { validate } from './validate.js';
+
+const IdParam = z.object({ id: z.string().min(1).max(100) });
+
+export interface RunRouteDeps {
+  mailboxes: MailboxService;
+  imports: ImportService;
+  runs: RunStore;
+}
+
+/** POST/GET /api/mailboxes/:id/runs: import now, and the history. */
+export const mailboxRunRoutes = (deps: RunRouteDeps) =>
+  new Hono<AppEnv>()
+    .post('/:id/runs', validate('param', IdParam), async (c) => {
+      const m = await deps.mailboxes.get(c.get('caller'), c.req.valid('param').id);
+      const { run, done } = deps.imports.start(m.id, 'manual');
+      done.catch(() => {});
+      return c.json(run, 202);
+    })
+    .get('/:id/runs', validate('param', IdParam), async (c) => {
+      const m = await deps.mailboxes.get(c.get('caller'), c.req.valid('param').id);
+      return c.json(deps.runs.list(m.id), 200);
+    });
+
+/** GET /api/runs/:id: one run with every mail's outcome, live while it runs. */
+export const runRoutes = (deps: RunRouteDeps) =>
+  new Hono<AppEnv>().get('/:id', validate('param', IdParam), async (c) => {
+    const run = deps.imports.get(c.req.valid('param').id);
+    if (!run) throw new RelayError('not_found', 'No such run.');
+    await deps.mailboxes.get(c.get('caller'), run.mailboxId);
+    return c.json(run, 200);
+  });

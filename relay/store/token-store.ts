@@ -1,0 +1,82 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { RelayError } from '../errors.js';
+import { acquireLock } from './data-dir.js';
+import { ValidatedJsonFile } from './json-file.js';
+import { type StoredToken, TokenData } from './records.js';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export interface Caller {
+  user: string;
+  roles: string[];
+  tokenId: string;
+}
+
+/**
+ * API tokens live in their own file (`tokens.json`): the CLI writes it while a relay is running, and
+ * the relay re-reads it when it changes, so `token create` and `token revoke` work without a restart.
+ */
+export class TokenStore {
+  private readonly file: ValidatedJsonFile<TokenData>;
+  private cache: { mtimeMs: number; size: number; data: TokenData } | null = null;
+
+  constructor(private readonly dataDir: string) {
+    this.file = new ValidatedJsonFile(join(dataDir, 'tokens.json'), TokenData);
+  }
+
+  private get path() {
+    return join(this.dataDir, 'tokens.json');
+  }
+
+  async load(): Promise<TokenData> {
+    if (!existsSync(this.path)) return { version: 1, tokens: [] };
+    const { mtimeMs, size } = statSync(this.path);
+    if (this.cache && this.cache.mtimeMs === mtimeMs && this.cache.size === size) return this.cache.data;
+    const data = (await this.file.read()) ?? { version: 1 as const, tokens: [] };
+    this.cache = { mtimeMs, size, data };
+    return data;
+  }
+
+  async verify(token: string): Promise<Caller | null> {
+    const hash = hashToken(token);
+    const found = (await this.load()).tokens.find((t) => t.hash === hash && t.revokedAt === null);
+    return found ? { user: found.user, roles: found.roles, tokenId: found.id } : null;
+  }
+
+  async list(): Promise<Omit<StoredToken, 'hash'>[]> {
+    return (await this.load()).tokens.map(({ hash: _hash, ...rest }) => rest);
+  }
+
+  /** Returns the token itself: the only time it exists outside the caller's hands. */
+  async create(user: string, roles: string[]): Promise<{ id: string; token: string }> {
+    const token = `mc_${randomBytes(32).toString('base64url')}`;
+    const id = randomUUID();
+    await this.change((d) => {
+      d.tokens.push({ id, user, roles, hash: hashToken(token), createdAt: new Date().toISOString(), revokedAt: null });
+    });
+    return { id, token };
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.change((d) => {
+      const t = d.tokens.find((x) => x.id === id || x.id.startsWith(id));
+      if (!t) throw new RelayError('not_found', `No token with id ${id}.`);
+      t.revokedAt ??= new Date().toISOString();
+    });
+  }
+
+  private async change(mutate: (data: TokenData) => void) {
+    const release = acquireLock(this.dataDir, 'tokens.lock');
+    try {
+      this.cache = null;
+      const data = structuredClone(await this.load());
+      mutate(data);
+      await this.file.write(data);
+      this.cache = null;
+    } finally {
+      release();
+    }
+  }
+}

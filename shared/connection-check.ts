@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ErrorInfo } from './errors.js';
+import { ImapSettings } from './imap-settings.js';
+import { singleLine } from './text.js';
+
+export const CheckStepName = z.enum(['connect', 'tls', 'login', 'list']);
+export type CheckStepName = z.infer<typeof CheckStepName>;
+
+export const CheckStep = z.object({
+  step: CheckStepName,
+  ok: z.boolean(),
+  ms: z.number(),
+  error: ErrorInfo.optional(),
+});
+export type CheckStep = z.infer<typeof CheckStep>;
+
+export const FolderInfo = z.object({
+  path: z.string(),
+  name: z.string(),
+  delimiter: z.string().nullable(),
+  specialUse: z.string().optional(),
+});
+export type FolderInfo = z.infer<typeof FolderInfo>;
+
+/** "Check connection and load folders". */
+export const ConnectionCheckResult = z.object({
+  ok: z.boolean(),
+  steps: z.array(CheckStep),
+  folders: z.array(FolderInfo),
+  error: ErrorInfo.optional(),
+});
+export type ConnectionCheckResult = z.infer<typeof ConnectionCheckResult>;
+
+const password = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(1024, 'must be at most 1024 characters')
+  .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL characters');
+
+/** POST /api/connection-check: unsaved settings, typed into the form. */
+export const ConnectionCheckRequest = z.strictObject({
+  imap: ImapSettings,
+  username: singleLine(320),
+  password,
+});
+export type ConnectionCheckRequest = z.infer<typeof ConnectionCheckRequest>;
+
+/** POST /api/mailboxes/:id/check: the stored settings, optionally with edits not yet saved. */
+export const SavedCheckRequest = z.strictObject({
+  imap: ImapSettings.optional(),
+  username: singleLine(320).optional(),
+  password: password.optional(),
+});
+export type SavedCheckRequest = z.infer<typeof SavedCheckRequest>;

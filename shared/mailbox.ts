@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { ErrorInfo } from './errors.js';
+import { ImapSettings, Provider } from './imap-settings.js';
+import { DEFAULT_SCHEDULE, Schedule } from './schedule.js';
+import { singleLine } from './text.js';
+
+/** "User: Enter an user or role" (seed page): exactly one of the two. */
+export const Access = z
+  .strictObject({ user: singleLine(200).optional(), role: singleLine(200).optional() })
+  .refine((a) => (a.user === undefined) !== (a.role === undefined), 'give either a user or a role, not both');
+export type Access = z.infer<typeof Access>;
+
+export const FolderPath = singleLine(1000);
+
+/** "Retrieve mails from", "Move imported mails to", "Move not imported mails to". */
+export const Folders = z
+  .strictObject({
+    source: FolderPath.default('INBOX'),
+    imported: FolderPath.nullable().default(null),
+    notImported: FolderPath.nullable().default(null),
+  })
+  .superRefine((f, ctx) => {
+    if (f.imported !== null && f.imported === f.source)
+      ctx.addIssue({ code: 'custom', path: ['imported'], message: 'must differ from "Retrieve mails from"' });
+    if (f.notImported !== null && f.notImported === f.source)
+      ctx.addIssue({ code: 'custom', path: ['notImported'], message: 'must differ from "Retrieve mails from"' });
+    if (f.notImported !== null && f.notImported === f.imported)
+      ctx.addIssue({ code: 'custom', path: ['notImported'], message: 'must differ from "Move imported mails to"' });
+  });
+export type Folders = z.infer<typeof Folders>;
+
+export const SharedMailbox = z
+  .strictObject({ enabled: z.boolean(), address: singleLine(320).nullable().default(null) })
+  .refine((s) => !s.enabled || s.address !== null, {
+    path: ['address'],
+    message: 'is required when "Use shared mailbox" is on',
+  });
+export type SharedMailbox = z.infer<typeof SharedMailbox>;
+
+export const MailboxStatus = z.enum(['ok', 'auth_failed', 'needs_reauth', 'folder_missing', 'error']);
+export type MailboxStatus = z.infer<typeof MailboxStatus>;
+
+export const MailboxState = z.object({
+  status: MailboxStatus,
+  error: ErrorInfo.nullable(),
+  lastRun: z.string().nullable(),
+  lastRunId: z.string().nullable(),
+  nextRun: z.string().nullable(),
+  /** Set when the schedule is paused (auth failure) until the credentials change. */
+  paused: z.boolean(),
+});
+export type MailboxState = z.infer<typeof MailboxState>;
+
+export const OAuthAccount = z.object({
+  address: z.string(),
+  tenant: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+});
+export type OAuthAccount = z.infer<typeof OAuthAccount>;
+
+const editable = {
+  description: singleLine(200),
+  company: singleLine(200),
+  access: Access,
+  autoProcessing: z.boolean(),
+  schedule: Schedule,
+  imap: ImapSettings,
+  username: singleLine(320),
+  password: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(1024, 'must be at most 1024 characters')
+    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL characters'),
+  sharedMailbox: SharedMailbox,
+  folders: Folders,
+};
+
+/** POST /api/mailboxes. Only plain IMAP is created this way; OAuth mailboxes come from /api/oauth. */
+export const MailboxCreate = z.strictObject({
+  provider: Provider.default('imap'),
+  description: editable.description,
+  company: editable.company,
+  access: editable.access,
+  autoProcessing: editable.autoProcessing.default(false),
+  schedule: editable.schedule.default(DEFAULT_SCHEDULE),
+  imap: editable.imap.optional(),
+  username: editable.username,
+  password: editable.password.optional(),
+  sharedMailbox: editable.sharedMailbox.optional(),
+  folders: editable.folders.default({ source: 'INBOX', imported: null, notImported: null }),
+});
+export type MailboxCreate = z.infer<typeof MailboxCreate>;
+export type MailboxCreateInput = z.input<typeof MailboxCreate>;
+
+/** PATCH /api/mailboxes/:id: any subset; a missing password keeps the stored one. */
+export const MailboxUpdate = z.strictObject({
+  description: editable.description.optional(),
+  company: editable.company.optional(),
+  access: editable.access.optional(),
+  autoProcessing: editable.autoProcessing.optional(),
+  schedule: editable.schedule.optional(),
+  imap: editable.imap.optional(),
+  username: editable.username.optional(),
+  password: editable.password.optional(),
+  sharedMailbox: editable.sharedMailbox.optional(),
+  folders: editable.folders.optional(),
+});
+export type MailboxUpdate = z.infer<typeof MailboxUpdate>;
+export type MailboxUpdateInput = z.input<typeof MailboxUpdate>;
+
+/** What every read returns: never a secret, only whether one is stored. */
+export const Mailbox = z.object({
+  id: z.string(),
+  provider: Provider,
+  description: z.string(),
+  company: z.string(),
+  access: Access,
+  autoProcessing: z.boolean(),
+  schedule: z.string(),
+  imap: ImapSettings,
+  username: z.string(),
+  hasPassword: z.boolean(),
+  sharedMailbox: SharedMailbox.nullable(),
+  folders: Folders,
+  account: OAuthAccount.nullable(),
+  state: MailboxState,
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Mailbox = z.infer<typeof Mailbox>;
