@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mc-start-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** The relay's own CLI as a user runs it (`npm run relay -- …` is `tsx relay/main.ts …`). */
+function relayCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], {
+    env: { ...process.env, RELAY_DATA_DIR: dataDir, RELAY_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const waitFor = async (text: string, ms = 20_000) => {
+    const end = Date.now() + ms;
+    while (!stdout.includes(text)) {
+      if (Date.now() > end) throw new Error(`timed out waiting for "${text}"; stdout: ${stdout}; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { child, exited, waitFor, out: () => stdout, err: () => stderr };
+}
+
+describe('relay start-up', () => {
+  it('creates, lists and revokes tokens; only the hash is stored', async () => {
+    const created = relayCli(['token', 'create', '--user', 'alice', '--roles', 'admin,ap-clerk']);
+    expect(await created.exited).toBe(0);
+    const token = created.out().trim();
+    expect(token).toMatch(/^mc_[A-Za-z0-9_-]{40,}$/);
+    const file = readFileSync(join(dataDir, 'tokens.json'), 'utf8');
+    expect(file).not.toContain(token);
+    expect(statSync(join(dataDir, 'tokens.json')).mode & 0o077).toBe(0);
+    const listed = relayCli(['token', 'list']);
+    expect(await listed.exited).toBe(0);
+    expect(listed.out()).toContain('alice');
+    expect(listed.out()).toContain('admin, ap-clerk');
+    const id = listed.out().split(/\s+/)[0]!;
+    const revoked = relayCli(['token', 'revoke', id]);
+    expect(await revoked.exited).toBe(0);
+    expect(readFileSync(join(dataDir, 'tokens.json'), 'utf8')).toContain('revokedAt":"');
+  });
+
+  it('serves, generates its key with mode 0600, and stops on SIGTERM', async () => {
+    const relay = relayCli(['serve']);
+    await relay.waitFor('listening on');
+    expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+  });
+
+  it('refuses to start on a damaged data file, and leaves it as it was', async () => {
+    writeFileSync(join(dataDir, 'db.json'), '{"version":1,"mailboxes":[{"id":', { mode: 0o600 });
+    const relay = relayCli(['serve']);
+    expect(await relay.exited).toBe(1);
+    expect(relay.err()).toMatch(/db\.json is damaged: it is not valid JSON/);
+    expect(readFileSync(join(dataDir, 'db.json'), 'utf8')).toBe('{"version":1,"mailboxes":[{"id":');
+  });
+
+  it('refuses a second relay on the same data directory', async () => {
+    const first = relayCli(['serve']);
+    await first.waitFor('listening on');
+    const second = relayCli(['serve']);
+    expect(await second.exited).toBe(1);
+    expect(second.err()).toMatch(/Another relay \(pid \d+\) is using the data directory/);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+
+  it('refuses a bad variable with its name and reason', async () => {
+    const relay = relayCli(['serve'], { RELAY_PORT: 'eighty' });
+    expect(await relay.exited).toBe(1);
+    expect(relay.err()).toContain('RELAY_PORT');
+  });
+});
