@@ -1,0 +1,198 @@
+/** One logged-in IMAP connection with one selected folder: the MailboxSession of the IMAP driver. */
+import { PassThrough, type Readable } from 'node:stream';
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { FolderInfo } from '../../../shared/connection-check.js';
+import { RelayError } from '../../errors.js';
+import type { FolderStatus, MailboxSession, MessageSummary, MoveResult } from '../driver.js';
+import { classifyImapError, type ErrorContext } from './classify-error.js';
+import { chunk, compressUidSet } from './uid-set.js';
+import { moveUids } from './move.js';
+
+/** UIDs per summary FETCH: one round trip each, the answers of 500 envelopes stay small. */
+const SUMMARY_BATCH = 500;
+const SUMMARY_QUERY = { uid: true, envelope: true, size: true } as const;
+/** download() asks for 64 KB per round trip by default; 1 MB made large mails markedly faster (DESIGN.md §3). */
+const DOWNLOAD_CHUNK = 1024 * 1024;
+
+export const folderMissing = (path: string) =>
+  new RelayError('folder_missing', `The folder "${path}" does not exist on the mail server.`, {
+    field: 'folders',
+  });
+
+export class ImapSession implements MailboxSession {
+  readonly capabilities: ReadonlySet<string>;
+  private fetching = false;
+
+  constructor(
+    private readonly client: ImapFlow,
+    private readonly ctx: ErrorContext,
+  ) {
+    this.capabilities = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
+  }
+
+  async listFolders(): Promise<FolderInfo[]> {
+    const list = await this.call(() => this.client.list());
+    // \Noselect (RFC 9051 §7.3.1) and \NonExistent (RFC 5258) folders cannot hold mail.
+    return list
+      .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
+      .map((f) => ({
+        path: f.path,
+        name: f.name,
+        delimiter: f.delimiter || null,
+        ...(f.specialUse && { specialUse: f.specialUse }),
+      }));
+  }
+
+  async folderExists(path: string): Promise<boolean> {
+    const folders = await this.listFolders();
+    return folders.some((f) => samePath(f.path, path));
+  }
+
+  async openFolder(path: string): Promise<FolderStatus> {
+    this.assertIdle();
+    try {
+      const box = await this.client.mailboxOpen(path);
+      return { path: box.path, uidValidity: box.uidValidity, uidNext: box.uidNext, exists: box.exists };
+    } catch (err) {
+      // imapflow confirms a NO to SELECT with LIST (mailboxMissing); Dovecot also says [NONEXISTENT] (RFC 5530).
+      const e = err as { mailboxMissing?: boolean; serverResponseCode?: string };
+      if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') throw folderMissing(path);
+      throw this.classify(err);
+    }
+  }
+
+  async listUids(): Promise<number[]> {
+    const uids = await this.call(() => this.client.search({ all: true }, { uid: true }));
+    if (!Array.isArray(uids)) throw this.refused('The mail server refused to list the mails of the folder.');
+    return ascending(uids);
+  }
+
+  async summarize(uids: number[]): Promise<MessageSummary[]> {
+    const out: MessageSummary[] = [];
+    for (const batch of chunk(ascending(uids), SUMMARY_BATCH)) {
+      for (const set of compressUidSet(batch)) {
+        await this.call(async () => {
+          for await (const msg of this.client.fetch(set, SUMMARY_QUERY, { uid: true }))
+            out.push(summary(msg));
+        });
+      }
+    }
+    return out.sort((a, b) => a.uid - b.uid);
+  }
+
+  /**
+   * The FETCH runs while the caller iterates, so the session takes no other command until the loop ends
+   * (imapflow would queue it behind the FETCH, which waits for the loop: a deadlock). Such a call fails.
+   */
+  async *fetchRaw(uids: number[]): AsyncIterable<{ uid: number; source: Buffer }> {
+    this.assertIdle();
+    this.fetching = true;
+    try {
+      // One FETCH for the lot (a second one only past the 16 KB set limit): no round trip per mail.
+      for (const set of compressUidSet(uids)) {
+        for await (const msg of this.client.fetch(set, { uid: true, source: true }, { uid: true })) {
+          if (msg.source) yield { uid: msg.uid, source: msg.source };
+        }
+      }
+    } catch (err) {
+      throw this.classify(err);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  async downloadRaw(uid: number): Promise<Readable> {
+    const { content } = await this.call(() =>
+      this.client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK }),
+    );
+    if (!content) {
+      throw this.client.usable
+        ? new RelayError('not_found', `The mail with UID ${uid} is no longer in the folder.`)
+        : this.classify(new Error('connection lost'));
+    }
+    // Errors in the middle of the stream reach the reader as RelayError too.
+    const out = new PassThrough();
+    content.on('error', (err) => out.destroy(this.classify(err)));
+    out.on('close', () => content.destroy());
+    return content.pipe(out);
+  }
+
+  async move(uids: number[], target: string): Promise<MoveResult> {
+    if (uids.length === 0) return { sourceCleared: true };
+    // A deleted target gives folder_missing before anything changes in the source.
+    if (!(await this.folderExists(target))) throw folderMissing(target);
+    return this.call(() =>
+      moveUids(this.client, this.capabilities, uids, target, async (message) => {
+        if (!this.client.usable) throw this.refused(message);
+        throw (await this.folderExists(target)) ? this.refused(message) : folderMissing(target);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.logout();
+    } catch {
+      // Already closed, or LOGOUT failed: drop the socket; close() itself is idempotent.
+      this.client.close();
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertIdle();
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private assertIdle(): void {
+    if (this.fetching) {
+      throw new RelayError(
+        'internal',
+        'The IMAP session is still fetching: finish the fetchRaw() loop first.',
+      );
+    }
+  }
+
+  /**
+   * imapflow answers many commands with false or an empty result instead of an error, also when the
+   * connection just went away (a BYE, a reset): then it is a network failure, not a refusal.
+   */
+  private refused(message: string): RelayError {
+    return this.client.usable ? new RelayError('protocol', message) : this.classify(new Error(message));
+  }
+
+  private classify(err: unknown): RelayError {
+    if (!this.client.usable && !(err instanceof RelayError)) {
+      return new RelayError('network', `The connection to ${this.ctx.host} was lost.`, { cause: err });
+    }
+    return classifyImapError(err, { ...this.ctx, connected: true });
+  }
+}
+
+/** INBOX is case-insensitive (RFC 9051 §5.1), every other name is compared exactly. */
+const samePath = (a: string, b: string) =>
+  a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+
+const ascending = (uids: number[]) => [...new Set(uids)].sort((a, b) => a - b);
+
+function summary(msg: FetchMessageObject): MessageSummary {
+  const env = msg.envelope;
+  const from = env?.from?.[0];
+  const date = env?.date instanceof Date && !Number.isNaN(env.date.getTime()) ? env.date.toISOString() : null;
+  return {
+    uid: msg.uid,
+    size: msg.size ?? 0,
+    messageId: env?.messageId ?? null,
+    subject: env?.subject ?? null,
+    from: from ? formatAddress(from.name, from.address) : null,
+    date,
+  };
+}
+
+function formatAddress(name: string | undefined, address: string | undefined): string | null {
+  if (name && address) return `${name} <${address}>`;
+  return address || name || null;
+}
