@@ -15,7 +15,12 @@ export async function importCommand(config: Config, args: string[]): Promise<num
       console.error(`No mailbox ${values.mailbox}.`);
       return 1;
     }
-    const run = await relay.imports.start(values.mailbox, 'cli').done;
+    const { done } = relay.imports.start(values.mailbox, 'cli');
+    // SIGTERM: the mails taken so far are recorded and moved, then the run ends (DESIGN §3).
+    const stop = () => void relay.imports.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    const run = await done;
     console.log(JSON.stringify(run, null, 2));
     return run.status === 'completed' ? 0 : 1;
   } finally {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createImapDriver } from '../../relay/mail/imap/driver.js';
 import { parseAllowList } from '../../relay/mail/net-guard.js';
 import type { Caller } from '../../relay/store/token-store.js';
+import type { ImportRun } from '../../shared/run.js';
 import { type Dovecot, type DovecotOptions, startDovecot } from './dovecot.js';
 import { startTestRelay, type TestRelay } from './relay.js';
 
@@ -13,7 +14,7 @@ export interface ImportEnv {
   t: TestRelay;
   /** A mailbox of alice's over IMAPS with its three folders created. */
   mailbox(folders?: { source?: string; imported?: string; notImported?: string }): Promise<string>;
-  run(mailboxId: string): Promise<import('../../shared/run.js').ImportRun>;
+  run(mailboxId: string): Promise<ImportRun>;
   outbox(mailboxId: string): { key: string; files: string[]; meta: Record<string, unknown> }[];
   close(): Promise<void>;
 }
