@@ -51,7 +51,8 @@ export class Scheduler {
     await this.mailboxes.patchState(id, (m) => ({ ...m, state: { ...m.state, nextRun: next?.toISOString() ?? null } }));
   }
 
-  private async fire(id: string): Promise<void> {
+  /** One scheduled tick of a mailbox: what croner calls. */
+  async fire(id: string): Promise<void> {
     try {
       const m = await this.mailboxes.find(id);
       if (!m || m.state.paused) return this.drop(id);
