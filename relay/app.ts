@@ -5,7 +5,10 @@ import { isRelayError } from './errors.js';
 import type { MailboxDriver } from './mail/driver.js';
 import type { ImportService } from './import/import-service.js';
 import type { RunStore } from './import/run-store.js';
+import type { CredentialResolver } from './mailboxes/credentials.js';
 import type { MailboxService } from './mailboxes/service.js';
+import type { ConnectFlow } from './oauth/connect-flow.js';
+import type { ConsentFlow } from './oauth/consent-flow.js';
 import { requireToken } from './routes/auth.js';
 import { connectionCheckRoutes } from './routes/connection-check.js';
 import type { AppEnv } from './routes/env.js';
@@ -13,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { STATUS_OF } from './routes/http-status.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { meRoutes } from './routes/me.js';
+import { consentRoutes, oauthRoutes } from './routes/oauth.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { mailboxRunRoutes, runRoutes } from './routes/runs.js';
 import type { TokenStore } from './store/token-store.js';
@@ -21,6 +25,9 @@ export interface AppDeps {
   version: string;
   tokens: TokenStore;
   mailboxes: MailboxService;
+  credentials: CredentialResolver;
+  connect: ConnectFlow;
+  consent: ConsentFlow;
   driver: MailboxDriver;
   imports: ImportService;
   runs: RunStore;
@@ -42,6 +49,8 @@ export function createApp(deps: AppDeps) {
     .route('/api/mailboxes', mailboxRoutes(deps))
     .route('/api/mailboxes', mailboxRunRoutes(deps))
     .route('/api/runs', runRoutes(deps))
+    .route('/api/oauth', oauthRoutes(deps))
+    .route('/api/consent/microsoft', consentRoutes(deps))
     .route('/api/connection-check', connectionCheckRoutes(deps))
     .route('/api/openapi.json', openApiRoutes(deps.version));
 

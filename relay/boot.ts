@@ -8,7 +8,14 @@ import { RunStore } from './import/run-store.js';
 import type { MailboxDriver } from './mail/driver.js';
 import { createImapDriver } from './mail/imap/driver.js';
 import { parseAllowList } from './mail/net-guard.js';
+import { CredentialResolver } from './mailboxes/credentials.js';
 import { MailboxService } from './mailboxes/service.js';
+import { ConnectFlow } from './oauth/connect-flow.js';
+import { ConsentFlow } from './oauth/consent-flow.js';
+import { GoogleOAuth } from './oauth/google.js';
+import { MicrosoftOAuth } from './oauth/microsoft.js';
+import { PendingFlows } from './oauth/pending-flows.js';
+import { OAuthTokens } from './oauth/token-service.js';
 import { acquireLock, ensureDataDir } from './store/data-dir.js';
 import { LowStore } from './store/low-store.js';
 import { SecretBox } from './store/secret-box.js';
@@ -31,12 +38,20 @@ export async function openRelay(config: Config, overrides: { driver?: MailboxDri
         connectTimeoutMs: config.timeouts.connectMs,
         commandTimeoutMs: config.timeouts.commandMs,
       });
+    const microsoft = new MicrosoftOAuth(config.microsoft);
+    const providers = { microsoft, google: new GoogleOAuth(config.google) };
+    const oauthTokens = new OAuthTokens(providers, mailboxes, box);
+    const credentials = new CredentialResolver(mailboxes, oauthTokens);
+    const flows = new PendingFlows();
+    const connect = new ConnectFlow(providers, flows, mailboxes, store, oauthTokens);
+    const consent = new ConsentFlow(microsoft, flows, store);
     const runs = new RunStore(join(config.dataDir, 'runs'));
     const target = config.delivery
       ? new HttpTarget(config.delivery.url, config.delivery.token)
       : new OutboxTarget(join(config.dataDir, 'outbox'));
     const imports = new ImportService({
       mailboxes,
+      credentials,
       driver,
       runs,
       target,
@@ -46,13 +61,17 @@ export async function openRelay(config: Config, overrides: { driver?: MailboxDri
       logError: (e) => console.error(e),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
-    // A deleted mailbox takes its history and ledger with it; its secrets went with its record.
+    // A deleted mailbox takes its history and ledger with it; its secrets went with its record,
+    // and a Google grant is revoked at Google too.
     mailboxes.onChange((e) => {
       if (e.type !== 'deleted') return;
+      oauthTokens.forget(e.id);
+      if (e.mailbox.provider !== 'imap' && e.mailbox.secrets.oauth)
+        void providers[e.mailbox.provider].revoke(oauthTokens.open(e.mailbox)).catch(() => {});
       runs.removeMailbox(e.id);
       rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
     });
-    return { config, box, store, tokens, mailboxes, driver, runs, imports, release };
+    return { config, box, store, tokens, mailboxes, credentials, driver, runs, imports, connect, consent, release };
   } catch (e) {
     release();
     throw e;

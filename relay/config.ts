@@ -34,6 +34,7 @@ const Env = z.object({
   RELAY_GOOGLE_CLIENT_SECRET: optional,
   RELAY_GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
   RELAY_GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  RELAY_GOOGLE_REVOKE_URL: z.url().default('https://oauth2.googleapis.com/revoke'),
   /** Mails taken per run; the rest waits for the next run (DESIGN §3 step 1). */
   RELAY_MAX_MESSAGES: int(200, 1, 1_000_000),
   /** Mails larger than this are `too_large`, decided before any download. */
@@ -69,6 +70,7 @@ function toConfig(e: z.infer<typeof Env>) {
       clientSecret: e.RELAY_GOOGLE_CLIENT_SECRET,
       authUrl: e.RELAY_GOOGLE_AUTH_URL,
       tokenUrl: e.RELAY_GOOGLE_TOKEN_URL,
+      revokeUrl: e.RELAY_GOOGLE_REVOKE_URL,
     },
     import: {
       maxMessages: e.RELAY_MAX_MESSAGES,

@@ -20,6 +20,8 @@ export const ErrorKind = z.enum([
   'protocol',
   'folder_missing',
   'needs_reauth',
+  'access_denied',
+  'consent_required',
   'config',
   'delivery',
   'internal',

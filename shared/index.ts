@@ -6,3 +6,4 @@ export * from './me.js';
 export * from './run.js';
 export * from './schedule.js';
 export * from './text.js';
+export * from './oauth.js';

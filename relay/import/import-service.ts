@@ -4,6 +4,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { ImportRun, MailResult, RunTrigger } from '../../shared/run.js';
 import { isRelayError, RelayError } from '../errors.js';
 import type { MailboxDriver } from '../mail/driver.js';
+import type { CredentialResolver } from '../mailboxes/credentials.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { DeliveryTarget } from './delivery/target.js';
 import { Ledger } from './ledger.js';
@@ -14,6 +15,7 @@ import { stateAfterRun } from './state-after-run.js';
 
 export interface ImportDeps {
   mailboxes: MailboxService;
+  credentials: CredentialResolver;
   driver: MailboxDriver;
   runs: RunStore;
   target: DeliveryTarget;
@@ -84,7 +86,7 @@ export class ImportService {
     try {
       const mailbox = await this.deps.mailboxes.find(run.mailboxId);
       if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
-      const session = await this.deps.driver.open(this.deps.mailboxes.connectTarget(mailbox));
+      const session = await this.deps.driver.open(await this.deps.credentials.targetFor(mailbox));
       const ledger = Ledger.open(join(this.deps.dataDir, 'ledger'), mailbox.id);
       try {
         const { skipped } = await runPipeline({

@@ -10,7 +10,7 @@ import type { Caller } from '../store/token-store.js';
 import { canManage, canUse } from './access.js';
 import { checkMailboxRules } from './rules.js';
 
-export type MailboxEvent = { type: 'saved'; mailbox: StoredMailbox } | { type: 'deleted'; id: string };
+export type MailboxEvent = { type: 'saved'; mailbox: StoredMailbox } | { type: 'deleted'; id: string; mailbox: StoredMailbox };
 
 const notFound = (id: string) => new RelayError('not_found', `No mailbox ${id} that you may see.`);
 
@@ -27,6 +27,11 @@ export class MailboxService {
   onChange(listener: (e: MailboxEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** A mailbox saved by another flow (OAuth connect) reaches the scheduler like any edit. */
+  announce(mailbox: StoredMailbox) {
+    this.emit({ type: 'saved', mailbox });
   }
 
   private emit(e: MailboxEvent) {
@@ -102,9 +107,9 @@ export class MailboxService {
   }
 
   async remove(caller: Caller, id: string): Promise<void> {
-    await this.get(caller, id, 'manage');
+    const mailbox = await this.get(caller, id, 'manage');
     await this.repo.remove(id);
-    this.emit({ type: 'deleted', id });
+    this.emit({ type: 'deleted', id, mailbox });
   }
 
   /** For the relay's own jobs, which act for no caller. */

@@ -11,6 +11,8 @@ export const STATUS_OF: Record<ErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   folder_missing: 409,
   needs_reauth: 409,
+  access_denied: 400,
+  consent_required: 400,
   rate_limited: 429,
   dns: 502,
   network: 502,

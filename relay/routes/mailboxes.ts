@@ -5,6 +5,7 @@ import { SavedCheckRequest } from '../../shared/connection-check.js';
 import { RelayError } from '../errors.js';
 import type { ImportService } from '../import/import-service.js';
 import type { MailboxDriver } from '../mail/driver.js';
+import type { CredentialResolver } from '../mailboxes/credentials.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import { toApi } from '../mailboxes/to-api.js';
 import type { AppEnv } from './env.js';
@@ -12,7 +13,7 @@ import { validate } from './validate.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(100) });
 
-export const mailboxRoutes = (deps: { mailboxes: MailboxService; driver: MailboxDriver; imports: ImportService }) =>
+export const mailboxRoutes = (deps: { mailboxes: MailboxService; credentials: CredentialResolver; driver: MailboxDriver; imports: ImportService }) =>
   new Hono<AppEnv>()
     .get('/', async (c) => {
       const list = await deps.mailboxes.list(c.get('caller'));
@@ -41,5 +42,5 @@ export const mailboxRoutes = (deps: { mailboxes: MailboxService; driver: Mailbox
       // Sending the stored password to edited settings is managing the mailbox, not only using it.
       const changesTarget = overrides.imap !== undefined || overrides.username !== undefined;
       const m = await deps.mailboxes.get(c.get('caller'), c.req.valid('param').id, changesTarget ? 'manage' : 'use');
-      return c.json(await deps.driver.check(deps.mailboxes.connectTarget(m, overrides)), 200);
+      return c.json(await deps.driver.check(await deps.credentials.targetFor(m, overrides)), 200);
     });

@@ -5,6 +5,7 @@ import { ApiErrorBody } from '../../shared/errors.js';
 import { Mailbox, MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
 import { Me } from '../../shared/me.js';
 import { ImportRun, ImportRunSummary } from '../../shared/run.js';
+import { Consent, ConsentStartRequest, OAuthCompleteRequest, OAuthStartRequest, OAuthStartResponse } from '../../shared/oauth.js';
 
 const schemas = {
   Mailbox,
@@ -16,6 +17,11 @@ const schemas = {
   ImportRun,
   ImportRunSummary,
   Me,
+  OAuthStartRequest,
+  OAuthStartResponse,
+  OAuthCompleteRequest,
+  ConsentStartRequest,
+  Consent,
   Error: ApiErrorBody,
 };
 type Name = keyof typeof schemas;
@@ -71,6 +77,21 @@ export function openApiDocument(version: string) {
         post: op('Import now (409 while a run is going)', ok(202, 'ImportRun')),
       },
       '/api/runs/{id}': { parameters: idParam, get: op('One run with its mails', ok(200, 'ImportRun')) },
+      '/api/oauth/{provider}/start': {
+        parameters: [{ name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } }],
+        post: op('Start connecting (or reconnecting) an OAuth mailbox', ok(200, 'OAuthStartResponse'), 'OAuthStartRequest'),
+      },
+      '/api/oauth/{provider}/complete': {
+        parameters: [{ name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } }],
+        post: op('Finish the sign-in: the new or re-authorised mailbox', ok(201, 'Mailbox'), 'OAuthCompleteRequest'),
+      },
+      '/api/consent/microsoft': { get: op('Tenants that gave the admin consent', ok(200, 'Consent', true)) },
+      '/api/consent/microsoft/start': {
+        post: op('Start the tenant-wide admin consent (Azure Active Directory Manager)', ok(200, 'OAuthStartResponse'), 'ConsentStartRequest'),
+      },
+      '/api/consent/microsoft/complete': {
+        post: op('Record the admin consent', ok(201, 'Consent'), 'OAuthCompleteRequest'),
+      },
     },
   };
 }
