@@ -14,6 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          globalSetup: ['test/setup/test-ca.ts'],
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
