@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
+import e2eProject from './test/e2e/vitest.project';
+import extensionProject from './test/unit/extension/vitest.project';
 
 export default defineConfig({
   test: {
@@ -21,6 +23,8 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      extensionProject,
+      e2eProject,
     ],
   },
 });

@@ -114,14 +114,16 @@ export class ImportService {
     } finally {
       release();
     }
-    run.status = error ? 'failed' : 'completed';
-    run.error = error;
-    run.finishedAt = this.now().toISOString();
-    this.deps.runs.save(run);
+    const finishedAt = this.now().toISOString();
+    // The mailbox's state first: whoever sees the run finished also sees its effect on the mailbox.
     await this.deps.mailboxes.patchState(run.mailboxId, (m) => ({
       ...m,
-      state: stateAfterRun(m.state, error, run.finishedAt ?? '', run.id),
+      state: stateAfterRun(m.state, error, finishedAt, run.id),
     }));
+    run.status = error ? 'failed' : 'completed';
+    run.error = error;
+    run.finishedAt = finishedAt;
+    this.deps.runs.save(run);
     return run;
   }
 

@@ -1,0 +1,85 @@
+import type { Provider } from '../../shared/imap-settings.js';
+import type { Mailbox } from '../../shared/mailbox.js';
+import { formatDate, useLocale, type MessageKey } from './i18n';
+import { StateBadge } from './state-badge';
+
+export interface RowActions {
+  onEdit: (m: Mailbox) => void;
+  onRun: (m: Mailbox) => void;
+  onHistory: (m: Mailbox) => void;
+  onDelete: (m: Mailbox) => void;
+}
+
+const PROVIDER_KEYS: Record<Provider, MessageKey> = {
+  imap: 'provider.imap',
+  microsoft: 'provider.microsoft',
+  google: 'provider.google',
+};
+
+/** The caller's mailboxes: description, company, provider, account, state, last and next run. */
+export function MailboxTable({ mailboxes, actions }: { mailboxes: Mailbox[]; actions: RowActions }) {
+  const { t, language } = useLocale();
+  return (
+    <table class="mailboxes">
+      <caption class="visually-hidden">{t('list.caption')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('list.description')}</th>
+          <th scope="col">{t('list.company')}</th>
+          <th scope="col">{t('list.provider')}</th>
+          <th scope="col">{t('list.account')}</th>
+          <th scope="col">{t('list.state')}</th>
+          <th scope="col">{t('list.lastRun')}</th>
+          <th scope="col">{t('list.nextRun')}</th>
+          <th scope="col">{t('list.actions')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {mailboxes.map((m) => (
+          <tr key={m.id} data-mailbox-id={m.id}>
+            <th scope="row">{m.description}</th>
+            <td>{m.company}</td>
+            <td>{t(PROVIDER_KEYS[m.provider])}</td>
+            <td class="account">{m.account?.address ?? m.username}</td>
+            <td>
+              <StateBadge state={m.state} />
+            </td>
+            <td>{formatDate(language, m.state.lastRun) ?? t('list.never')}</td>
+            <td>{formatDate(language, m.state.nextRun) ?? t('list.notScheduled')}</td>
+            <td class="row-actions">
+              <button
+                type="button"
+                aria-label={t('list.runNowOf', [m.description])}
+                onClick={() => actions.onRun(m)}
+              >
+                {t('list.runNow')}
+              </button>
+              <button
+                type="button"
+                aria-label={t('list.historyOf', [m.description])}
+                onClick={() => actions.onHistory(m)}
+              >
+                {t('list.history')}
+              </button>
+              <button
+                type="button"
+                aria-label={t('list.editOf', [m.description])}
+                onClick={() => actions.onEdit(m)}
+              >
+                {t('list.edit')}
+              </button>
+              <button
+                type="button"
+                class="danger"
+                aria-label={t('list.deleteOf', [m.description])}
+                onClick={() => actions.onDelete(m)}
+              >
+                {t('list.delete')}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

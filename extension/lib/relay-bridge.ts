@@ -1,0 +1,33 @@
+import { handleMessages, isExtensionPage, fail, type Handlers, type Reply } from './messaging';
+import { createRelayClient, type RelayClient } from './relay-client';
+import { loadRelaySettings, type RelaySettings } from './storage';
+
+/** Runs `call` with a client for the stored (or given) settings; no token means not configured yet. */
+async function withClient<T>(
+  call: (client: RelayClient) => Promise<Reply<T>>,
+  given?: RelaySettings,
+): Promise<Reply<T>> {
+  const settings = given ?? (await loadRelaySettings());
+  if (!settings.relayUrl || !settings.token) return fail('not_configured', 'relay URL or API token missing');
+  return call(createRelayClient(settings));
+}
+
+/** Every message of the protocol, answered by one relay call. */
+export const relayHandlers: Handlers = {
+  testSettings: (settings) => withClient((c) => c.me(), settings),
+  me: () => withClient((c) => c.me()),
+  listMailboxes: () => withClient((c) => c.listMailboxes()),
+  createMailbox: (mailbox) => withClient((c) => c.createMailbox(mailbox)),
+  updateMailbox: ({ id, patch }) => withClient((c) => c.updateMailbox(id, patch)),
+  deleteMailbox: ({ id }) => withClient((c) => c.deleteMailbox(id)),
+  checkConnection: (request) => withClient((c) => c.checkConnection(request)),
+  checkSavedMailbox: ({ id, overrides }) => withClient((c) => c.checkSavedMailbox(id, overrides)),
+  startRun: ({ mailboxId }) => withClient((c) => c.startRun(mailboxId)),
+  listRuns: ({ mailboxId }) => withClient((c) => c.listRuns(mailboxId)),
+  getRun: ({ runId }) => withClient((c) => c.getRun(runId)),
+};
+
+/** The background's one job: answer the extension pages' messages with relay calls. */
+export function startRelayBridge(): () => void {
+  return handleMessages(relayHandlers, isExtensionPage);
+}

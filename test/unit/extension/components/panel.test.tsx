@@ -1,0 +1,119 @@
+import { i18n } from '#i18n';
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { Mailbox } from '../../../../shared/mailbox.js';
+import { LocaleContext } from '../../../../extension/components/i18n';
+import { Panel } from '../../../../extension/components/panel';
+import type { Reply, Send } from '../../../../extension/lib/messaging';
+import { useLocaleMessages } from '../i18n-fake';
+
+const mailbox: Mailbox = {
+  id: 'm1',
+  provider: 'imap',
+  description: 'Invoices ACME',
+  company: 'ACME GmbH',
+  access: { user: 'alice' },
+  autoProcessing: false,
+  schedule: '*/5 * * * *',
+  imap: { host: 'imap.acme.test', port: 993, security: 'tls' },
+  username: 'invoices@acme.test',
+  hasPassword: true,
+  sharedMailbox: null,
+  folders: { source: 'INBOX', imported: null, notImported: null },
+  account: null,
+  state: {
+    status: 'auth_failed',
+    error: { kind: 'auth', message: 'AUTHENTICATIONFAILED' },
+    lastRun: '2024-08-01T08:47:36Z',
+    lastRunId: 'r1',
+    nextRun: null,
+    paused: true,
+  },
+  createdBy: 'alice',
+  createdAt: '2024-08-01T08:47:36Z',
+  updatedAt: '2024-08-01T08:47:36Z',
+};
+
+/** The background as the panel sees it: one canned reply per message type. */
+function fakeSend(replies: Partial<Record<string, Reply<unknown>>>): Send & { calls: [string, unknown][] } {
+  const calls: [string, unknown][] = [];
+  const send = (async (type: string, payload: unknown) => {
+    calls.push([type, payload]);
+    return replies[type] ?? { ok: false, error: { kind: 'internal', message: `no reply for ${type}` } };
+  }) as Send & { calls: typeof calls };
+  send.calls = calls;
+  return send;
+}
+
+const settle = () => act(async () => new Promise((r) => setTimeout(r, 0)));
+const text = () => document.body.textContent ?? '';
+
+async function show(send: Send, lang: 'en' | 'de' = 'en') {
+  await useLocaleMessages(lang);
+  await act(() =>
+    render(
+      <LocaleContext.Provider value={{ t: i18n.t, language: lang }}>
+        <Panel send={send} openOptions={() => {}} />
+      </LocaleContext.Provider>,
+      document.body,
+    ),
+  );
+  await settle();
+}
+
+describe('the Connect mailbox panel', () => {
+  beforeEach(() => fakeBrowser.reset());
+  afterEach(() => render(null, document.body));
+
+  it('has a designed empty state', async () => {
+    await show(fakeSend({ listMailboxes: { ok: true, data: [] } }));
+    expect(document.querySelector('h1')?.textContent).toBe('Connect mailbox');
+    expect(document.querySelector('.empty')?.textContent).toContain('No mailboxes are connected yet');
+  });
+
+  it('explains a missing token and offers the options', async () => {
+    await show(fakeSend({ listMailboxes: { ok: false, error: { kind: 'not_configured', message: 'x' } } }));
+    expect(document.querySelector('[role=alert]')?.textContent).toContain('Set the relay URL and API token');
+    expect(text()).toContain("Open the extension's options");
+  });
+
+  it('lists a mailbox with its state as a badge and its last error in words', async () => {
+    await show(fakeSend({ listMailboxes: { ok: true, data: [mailbox] } }));
+    const row = document.querySelector('tr[data-mailbox-id="m1"]')!;
+    expect(row.querySelector('.badge')?.textContent).toBe('Login failed · paused');
+    expect(row.textContent).toContain('The mail server refused the user name or password.');
+    expect(row.textContent).toContain('not scheduled');
+    expect(row.querySelector('button[aria-label="Delete Invoices ACME"]')).not.toBeNull();
+  });
+
+  it('speaks German when the browser does', async () => {
+    await show(fakeSend({ listMailboxes: { ok: true, data: [mailbox] } }), 'de');
+    expect(document.querySelector('h1')?.textContent).toBe('Postfach verbinden');
+    expect(text()).toContain('Der Mailserver hat Benutzername oder Passwort abgelehnt.');
+  });
+
+  it('shows a save error next to the field the relay names', async () => {
+    const error = {
+      kind: 'validation' as const,
+      message: 'folders.imported must differ',
+      field: 'folders.imported',
+    };
+    const send = fakeSend({ listMailboxes: { ok: true, data: [] }, createMailbox: { ok: false, error } });
+    await show(send);
+    await act(() => (document.querySelector('button[aria-haspopup=menu]') as HTMLButtonElement).click());
+    const items = [...document.querySelectorAll('[role=menuitem]')].map((i) => i.textContent);
+    expect(items).toEqual(['IMAP', 'Office 365 (coming soon)', 'Gmail (coming soon)']);
+    await act(() => (document.querySelector('[role=menuitem]') as HTMLButtonElement).click());
+    expect(document.querySelector<HTMLInputElement>('#port')?.value).toBe('993');
+    await act(() => (document.querySelector('form') as HTMLFormElement).requestSubmit());
+    await settle();
+    const select = document.querySelector('#imported')!;
+    expect(select.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(select.getAttribute('aria-describedby')!)?.textContent).toBe(
+      'must differ',
+    );
+    expect(send.calls.map(([type]) => type)).toEqual(['listMailboxes', 'createMailbox']);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { PROVIDER_DEFAULTS } from '../../../../shared/imap-settings.js';
+import type { Mailbox } from '../../../../shared/mailbox.js';
+import {
+  formFieldOf,
+  imapFormOf,
+  newImapForm,
+  toCreate,
+  toSavedCheck,
+  toUpdate,
+  withSecurity,
+  withoutFieldName,
+} from '../../../../extension/lib/imap-form-model';
+
+const saved: Mailbox = {
+  id: 'm1',
+  provider: 'imap',
+  description: 'Invoices ACME',
+  company: 'ACME GmbH',
+  access: { role: 'Accounting' },
+  autoProcessing: true,
+  schedule: '*/5 * * * *',
+  imap: { host: 'imap.acme.test', port: 993, security: 'tls' },
+  username: 'invoices@acme.test',
+  hasPassword: true,
+  sharedMailbox: null,
+  folders: { source: 'INBOX', imported: 'Rechnungen/Importiert', notImported: 'Rechnungen/Fehler-Ü' },
+  account: null,
+  state: { status: 'ok', error: null, lastRun: null, lastRunId: null, nextRun: null, paused: false },
+  createdBy: 'alice',
+  createdAt: '2024-08-01T08:47:36Z',
+  updatedAt: '2024-08-01T08:47:36Z',
+};
+
+describe('the IMAP form model', () => {
+  it('starts with the shared IMAP defaults: port 993 over TLS, INBOX as source', () => {
+    const form = newImapForm();
+    expect(form.port).toBe(String(PROVIDER_DEFAULTS.imap.port));
+    expect(form.security).toBe('tls');
+    expect(form.source).toBe('INBOX');
+    expect(form.autoProcessing).toBe(false);
+  });
+
+  it('creates a plain IMAP mailbox with access by user, unset folders as null', () => {
+    const form = {
+      ...newImapForm(),
+      description: 'D',
+      company: 'C',
+      access: 'alice',
+      host: 'h',
+      username: 'u',
+      password: 'p',
+    };
+    expect(toCreate(form)).toEqual({
+      provider: 'imap',
+      description: 'D',
+      company: 'C',
+      access: { user: 'alice' },
+      autoProcessing: false,
+      imap: { host: 'h', port: 993, security: 'tls' },
+      username: 'u',
+      password: 'p',
+      folders: { source: 'INBOX', imported: null, notImported: null },
+    });
+  });
+
+  it('edits without a password keep the stored one; a typed password replaces it', () => {
+    const form = imapFormOf(saved);
+    expect(form.password).toBe('');
+    expect(form.accessKind).toBe('role');
+    expect(toUpdate(form)).not.toHaveProperty('password');
+    expect(toUpdate({ ...form, password: 'new' })).toMatchObject({
+      password: 'new',
+      access: { role: 'Accounting' },
+    });
+  });
+
+  it('sends a port that is not a number as such, so the relay names the field', () => {
+    expect(Number.isNaN(toCreate({ ...newImapForm(), port: '99a' }).imap?.port)).toBe(true);
+  });
+
+  it('moves a default port along with Secure connection, and keeps a custom one', () => {
+    expect(withSecurity(newImapForm(), 'starttls').port).toBe('143');
+    expect(withSecurity({ ...newImapForm(), port: '1993' }, 'none').port).toBe('1993');
+  });
+
+  it('checks a saved mailbox with only what was edited', () => {
+    const form = imapFormOf(saved);
+    expect(toSavedCheck(form, saved)).toEqual({});
+    expect(toSavedCheck({ ...form, port: '143', security: 'starttls', password: 'x' }, saved)).toEqual({
+      imap: { host: 'imap.acme.test', port: 143, security: 'starttls' },
+      password: 'x',
+    });
+  });
+
+  it('maps the relay error fields onto form fields', () => {
+    expect(formFieldOf('folders.imported')).toBe('imported');
+    expect(formFieldOf('imap.port')).toBe('port');
+    expect(formFieldOf('access')).toBe('access');
+    expect(formFieldOf('schedule')).toBeNull();
+    expect(formFieldOf(undefined)).toBeNull();
+    expect(withoutFieldName('imap.port must be between 1 and 65535', 'imap.port')).toBe(
+      'must be between 1 and 65535',
+    );
+  });
+});
