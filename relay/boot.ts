@@ -19,7 +19,7 @@ import { OAuthTokens } from './oauth/token-service.js';
 import { acquireLock, ensureDataDir } from './store/data-dir.js';
 import { LowStore } from './store/low-store.js';
 import { SecretBox } from './store/secret-box.js';
-import { loadSecretKey } from './store/secret-key.js';
+import { loadPreviousKey, loadSecretKey } from './store/secret-key.js';
 import { TokenStore } from './store/token-store.js';
 
 /** Everything a running relay holds, opened in the order that keeps data safe: lock, key, store. */
@@ -27,7 +27,7 @@ export async function openRelay(config: Config, overrides: { driver?: MailboxDri
   ensureDataDir(config.dataDir);
   const release = acquireLock(config.dataDir);
   try {
-    const box = new SecretBox(loadSecretKey(config));
+    const box = new SecretBox(loadSecretKey(config), ...loadPreviousKey(config));
     const store = await LowStore.open(config.dataDir);
     const tokens = new TokenStore(config.dataDir);
     const mailboxes = new MailboxService(store, box);

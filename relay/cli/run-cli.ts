@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { isRelayError } from '../errors.js';
 import { importCommand } from './import.js';
+import { rotateKeyCommand } from './rotate-key.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
 
@@ -23,6 +24,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await tokenCommand(config, args);
       case 'import':
         return await importCommand(config, args);
+      case 'rotate-key':
+        return await rotateKeyCommand(config);
       default:
         console.error(USAGE);
         return 2;

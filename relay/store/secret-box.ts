@@ -15,10 +15,20 @@ export const keyId = (key: Buffer) => createHash('sha256').update(key).digest('h
  */
 export class SecretBox {
   readonly id: string;
+  private readonly key: Buffer;
+  private readonly byId: Map<string, Buffer>;
 
-  constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new RelayError('config', 'The secret key must be 32 bytes.');
+  /** Seals with the first key; opens with whichever key sealed the value (rotate-key keeps the old one). */
+  constructor(key: Buffer, ...older: Buffer[]) {
+    for (const k of [key, ...older]) if (k.length !== 32) throw new RelayError('config', 'The secret key must be 32 bytes.');
+    this.key = key;
     this.id = keyId(key);
+    this.byId = new Map([...older, key].map((k) => [keyId(k), k]));
+  }
+
+  /** Whether a sealed value was sealed with the current key. */
+  isCurrent(sealed: Sealed): boolean {
+    return sealed.split('.')[1] === this.id;
   }
 
   seal(plain: string, recordId: string, field: string): Sealed {
@@ -33,10 +43,11 @@ export class SecretBox {
     const [version, kid, body] = sealed.split('.');
     if (version !== VERSION || body === undefined)
       throw new RelayError('internal', `A stored secret (${field}) has an unknown format.`);
-    if (kid !== this.id)
+    const key = kid === undefined ? undefined : this.byId.get(kid);
+    if (key === undefined)
       throw new RelayError('config', `A stored secret (${field}) was sealed with another key (${kid}).`);
     const raw = Buffer.from(body, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(`${recordId}\0${field}`));
     decipher.setAuthTag(raw.subarray(12, 28));
     try {

@@ -14,6 +14,17 @@ export function parseKey(text: string, source: string): Buffer {
 }
 
 export const DEFAULT_KEY_FILE = 'secret.key';
+/** The key before the last rotate-key: kept so values sealed with it still open after a crash mid-rotation. */
+export const PREVIOUS_KEY_FILE = 'secret.key.previous';
+
+export function keyFilePath(opts: { secretKeyFile?: string; dataDir: string }) {
+  return opts.secretKeyFile ?? join(opts.dataDir, DEFAULT_KEY_FILE);
+}
+
+export function loadPreviousKey(opts: { secretKeyFile?: string; dataDir: string }): Buffer[] {
+  const path = `${keyFilePath(opts)}.previous`;
+  return existsSync(path) ? [parseKey(readFileSync(path, 'utf8'), path)] : [];
+}
 
 /** The key from the environment, a named key file, or one generated in the data dir on first start. */
 export function loadSecretKey(opts: { secretKey?: string; secretKeyFile?: string; dataDir: string }): Buffer {
