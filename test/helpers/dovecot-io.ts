@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chown, rename, writeFile } from 'node:fs/promises';
+import { chown, readFile, rename, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -96,4 +96,17 @@ export async function loginCapabilities(
     if (Date.now() > deadline) throw new Error(`capabilities still include one of ${[...without]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Writes a self-signed certificate for CN=localhost with SAN DNS:localhost and IP:127.0.0.1 (it is its
+ * own CA, so clients trust it with `ca: pem`); returns the certificate PEM.
+ */
+export async function selfSignedCert(keyPath: string, certPath: string, days = 2): Promise<string> {
+  await run('openssl', [
+    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', String(days), '-subj', '/CN=localhost'],
+    ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ...['-keyout', keyPath, '-out', certPath],
+  ]);
+  return readFile(certPath, 'utf8');
 }

@@ -3,22 +3,53 @@
  * packages dovecot-imapd and openssl. Every instance has its own temp dir, ports, TLS certificate and users.
  */
 import { spawn } from 'node:child_process';
-import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dovecotConfig, MAIL_GID, MAIL_UID, passwdFile, type DovecotConfigInput } from './dovecot-config.js';
-import { loginCapabilities, run, waitForPort, writeMaildir } from './dovecot-io.js';
+import {
+  delegatesFile,
+  dovecotConfig,
+  MAIL_GID,
+  MAIL_UID,
+  oauth2Args,
+  passwdFile,
+  type DovecotConfigInput,
+  type DovecotOauth2Config,
+} from './dovecot-config.js';
+import { loginCapabilities, run, selfSignedCert, waitForPort, writeMaildir } from './dovecot-io.js';
 import { freePort } from './free-port.js';
 
 export interface DovecotUser {
+  /** A plain name or an address (`alice@example.test`); OAuth logins need the address. */
   name: string;
   password: string;
+}
+
+/** Token logins (AUTH=XOAUTH2 and AUTH=OAUTHBEARER) validated by RFC 7662 introspection, e.g. `startOidc()`'s. */
+export interface DovecotOauth2Options {
+  /** e.g. `oidc.introspectUrl`; Dovecot posts `token=...` and wants `{ active: true, email, ... }`. */
+  introspectionUrl: string;
+  /** CA of the introspection server's certificate, e.g. `oidc.caCertPath`; copied into the server's dir. */
+  caCertPath: string;
+  /** Introspection field that must equal the SASL user (default 'email'). */
+  usernameAttribute?: string;
+  /**
+   * Shared mailboxes: shared address → addresses of the delegates whose own tokens may open it, logging
+   * in with the shared address as user (Office 365 "shared mailbox"). Shared addresses missing from
+   * `users` are added with a random password.
+   */
+  delegates?: Record<string, string[]>;
+  /** SASL mechanisms offered for tokens (default both); ['xoauth2'] looks like Office 365 to a client. */
+  mechanisms?: ('xoauth2' | 'oauthbearer')[];
 }
 
 export interface DovecotOptions {
   users?: DovecotUser[];
   /** Capabilities to hide from the post-login CAPABILITY list, e.g. ['MOVE'] or ['MOVE', 'UIDPLUS']. */
   capabilitiesWithout?: string[];
+  /** Also accept OAuth access tokens (XOAUTH2, OAUTHBEARER); password logins keep working. */
+  oauth2?: DovecotOauth2Options;
 }
 
 export interface Dovecot {
@@ -61,7 +92,7 @@ const START_TIMEOUT_MS = 15_000;
 let defaultCapabilities: string[] | undefined;
 
 export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
-  const users = opts.users ?? DEFAULT_USERS;
+  const users = withSharedMailboxes(opts.users ?? DEFAULT_USERS, opts.oauth2?.delegates);
   const firstUser = users[0];
   if (!firstUser) throw new Error('startDovecot needs at least one user');
   await access(DOVECOT).catch(() => {
@@ -69,8 +100,10 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'dovecot-'));
   let caCertPem: string;
+  let oauth2: DovecotOauth2Config | undefined;
   try {
     caCertPem = await prepareDir(dir, users);
+    if (opts.oauth2) oauth2 = await prepareOauth2(dir, opts.oauth2);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -94,6 +127,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
     imapsPort,
     ...(plainOnly && { plainOnly }),
     ...(caps && { imapCapability: caps.filter((c) => !without.has(c.toUpperCase())) }),
+    ...(oauth2 && { oauth2 }),
   });
   const configured = without.size > 0 && defaultCapabilities ? defaultCapabilities : undefined;
   await writeFile(configPath, dovecotConfig(configInput(configured)));
@@ -232,11 +266,33 @@ async function prepareDir(dir: string, users: DovecotUser[]): Promise<string> {
     await chown(path.join(dir, d), MAIL_UID, MAIL_GID);
   }
   await writeFile(path.join(dir, 'passwd'), passwdFile(dir, users));
-  const certPath = path.join(dir, 'cert.pem');
-  await run('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost'],
-    ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    ...['-keyout', path.join(dir, 'key.pem'), '-out', certPath],
-  ]);
-  return readFile(certPath, 'utf8');
+  return selfSignedCert(path.join(dir, 'key.pem'), path.join(dir, 'cert.pem'));
+}
+
+/** Adds every shared address of `delegates` that `users` lacks, with a random (unused) password. */
+function withSharedMailboxes(users: DovecotUser[], delegates: Record<string, string[]> = {}): DovecotUser[] {
+  const known = new Set(users.map((u) => u.name.toLowerCase()));
+  const added = Object.keys(delegates)
+    .filter((address) => !known.has(address.toLowerCase()))
+    .map((name) => ({ name, password: randomBytes(12).toString('base64url') }));
+  return added.length > 0 ? [...users, ...added] : users;
+}
+
+/** Writes the oauth2 passdb files; the auth process runs as user dovecot, so they must be world-readable. */
+async function prepareOauth2(dir: string, o: DovecotOauth2Options): Promise<DovecotOauth2Config> {
+  const caFile = path.join(dir, 'oauth2-ca.pem');
+  await copyFile(o.caCertPath, caFile);
+  await chmod(caFile, 0o644);
+  const common = { introspectionUrl: o.introspectionUrl, caFile, usernameAttribute: o.usernameAttribute };
+  const argsPath = path.join(dir, 'dovecot-oauth2.conf.ext');
+  await writeFile(argsPath, oauth2Args(common), { mode: 0o644 });
+  const mechanisms = o.mechanisms && { mechanisms: o.mechanisms };
+  const shared = Object.keys(o.delegates ?? {});
+  if (shared.length === 0) return { argsPath, ...mechanisms };
+  if (shared.some((a) => !/^[^\s:/*?!]+$/.test(a))) throw new Error(`unusable shared address in ${shared}`);
+  const sharedArgsPath = path.join(dir, 'dovecot-oauth2-delegated.conf.ext');
+  await writeFile(sharedArgsPath, oauth2Args({ ...common, delegated: true }), { mode: 0o644 });
+  const delegatesPath = path.join(dir, 'delegates');
+  await writeFile(delegatesPath, delegatesFile(o.delegates ?? {}), { mode: 0o644 });
+  return { argsPath, ...mechanisms, shared: { addresses: shared, argsPath: sharedArgsPath, delegatesPath } };
 }
