@@ -194,7 +194,15 @@ export async function startOidc(opts: OidcOptions = {}): Promise<Oidc> {
   let caCertPem = '';
   let server: Server;
   try {
-    if (https) {
+    const runCa = process.env.MC_TEST_CA;
+    if (https && runCa && process.env.MC_TEST_TLS_CERT && process.env.MC_TEST_TLS_KEY) {
+      // The test run's CA (test/setup/test-ca.ts), which this process already trusts through
+      // NODE_EXTRA_CA_CERTS: in-process clients (MSAL, Google's client) can reach this server.
+      caCertPath = runCa;
+      caCertPem = await readFile(runCa, 'utf8');
+      const cert = await readFile(process.env.MC_TEST_TLS_CERT);
+      server = createHttpsServer({ key: await readFile(process.env.MC_TEST_TLS_KEY), cert }, listener);
+    } else if (https) {
       dir = await mkdtemp(path.join(tmpdir(), 'oidc-'));
       const keyPath = path.join(dir, 'key.pem');
       caCertPath = path.join(dir, 'cert.pem');

@@ -14,6 +14,8 @@ export interface TestRelay {
   tokens: { admin: string; alice: string; bob: string; clerk: string };
   /** A JSON request as `token`; returns status and parsed body. */
   call(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  /** Stops this relay and opens a new one on the same data directory (a restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,8 +23,11 @@ export interface TestRelay {
 export async function startTestRelay(opts: { env?: Record<string, string>; driver?: MailboxDriver } = {}): Promise<TestRelay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-relay-'));
   const config = loadConfig({ RELAY_DATA_DIR: dataDir, ...opts.env });
-  const relay = await openRelay(config, opts.driver ? { driver: opts.driver } : {});
-  const app = createApp({ version: VERSION, ...relay, logError: () => {} });
+  const open = async () => {
+    const relay = await openRelay(config, opts.driver ? { driver: opts.driver } : {});
+    return { relay, app: createApp({ version: VERSION, ...relay, logError: () => {} }) };
+  };
+  let { relay, app } = await open();
   const make = async (user: string, roles: string[]) => (await relay.tokens.create(user, roles)).token;
   const tokens = {
     admin: await make('admin', ['admin']),
@@ -31,10 +36,18 @@ export async function startTestRelay(opts: { env?: Record<string, string>; drive
     clerk: await make('carol', ['ap-clerk']),
   };
   return {
-    relay,
-    app,
+    get relay() {
+      return relay;
+    },
+    get app() {
+      return app;
+    },
     dataDir,
     tokens,
+    async restart() {
+      relay.release();
+      ({ relay, app } = await open());
+    },
     async call(token, method, path, body) {
       const headers: Record<string, string> = {};
       if (token !== null) headers.authorization = `Bearer ${token}`;
