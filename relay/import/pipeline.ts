@@ -104,6 +104,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
       decisions.push(await decideMail(dc, s, await ctx.session.downloadRaw(s.uid)));
     }
 
+    await ctx.target.flush();
     ctx.failpoint('after-deliver');
     ctx.ledger.record(decisions.map((d) => d.entry));
     ctx.failpoint('after-record');

@@ -14,6 +14,9 @@ export class HttpTarget implements DeliveryTarget {
     private readonly timeoutMs = 60_000,
   ) {}
 
+  /** A 2xx answer is the receiver's promise; nothing is left to flush here. */
+  async flush(): Promise<void> {}
+
   async deliver(key: string, mail: StagedMail, meta: MailMetadata): Promise<DeliveryResult> {
     const form = new FormData();
     const documents = mail.documents.map(({ filename, type, size, sha256 }) => ({ filename, type, size, sha256 }));

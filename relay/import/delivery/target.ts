@@ -26,4 +26,6 @@ export type DeliveryResult =
  */
 export interface DeliveryTarget {
   deliver(key: string, mail: StagedMail, meta: MailMetadata): Promise<DeliveryResult>;
+  /** Makes every delivery so far durable; called once per batch, before the ledger records it. */
+  flush(): Promise<void>;
 }
