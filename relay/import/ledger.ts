@@ -39,7 +39,12 @@ export class Ledger {
 
   private constructor(private readonly path: string) {}
 
-  static open(dir: string, mailboxId: string, retentionDays = 180, now = new Date()): Ledger {
+  /**
+   * Moved mails are kept `retentionDays`: long enough to recognise one still in the source (a server
+   * without UIDPLUS keeps flagged copies) or back after a UIDVALIDITY change, short enough that the
+   * journal a run reads stays small.
+   */
+  static open(dir: string, mailboxId: string, retentionDays = 30, now = new Date()): Ledger {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const ledger = new Ledger(join(dir, `${mailboxId}.jsonl`));
     ledger.load(now.getTime() - retentionDays * 86_400_000);

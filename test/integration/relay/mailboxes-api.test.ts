@@ -156,3 +156,13 @@ describe('who may see what', () => {
     expect(res.body.components.schemas.MailboxCreate.properties).toHaveProperty('imap');
   });
 });
+
+describe('import now', () => {
+  it('refuses with 400 while the folders are not set', async () => {
+    const { body: m } = await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox());
+    const res = await t.call(t.tokens.clerk, 'POST', `/api/mailboxes/${m.id}/runs`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ kind: 'validation', field: 'folders.imported' });
+    expect((await t.call(t.tokens.bob, 'POST', `/api/mailboxes/${m.id}/runs`)).status).toBe(404);
+  });
+});
