@@ -54,13 +54,24 @@ export function createApp(deps: AppDeps) {
     .route('/api/connection-check', connectionCheckRoutes(deps))
     .route('/api/openapi.json', openApiRoutes(deps.version));
 
-  app.notFound((c) => c.json<ApiErrorBody>({ error: { kind: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
+  app.notFound((c) =>
+    c.json<ApiErrorBody>(
+      { error: { kind: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } },
+      404,
+    ),
+  );
   app.onError((err, c) => {
     if (isRelayError(err)) return c.json<ApiErrorBody>({ error: err.toInfo() }, STATUS_OF[err.kind]);
     if (err instanceof HTTPException && err.status < 500)
-      return c.json<ApiErrorBody>({ error: { kind: 'validation', message: err.message || 'The request is invalid.' } }, 400);
+      return c.json<ApiErrorBody>(
+        { error: { kind: 'validation', message: err.message || 'The request is invalid.' } },
+        400,
+      );
     (deps.logError ?? console.error)(err);
-    return c.json<ApiErrorBody>({ error: { kind: 'internal', message: 'The relay failed unexpectedly; see its log.' } }, 500);
+    return c.json<ApiErrorBody>(
+      { error: { kind: 'internal', message: 'The relay failed unexpectedly; see its log.' } },
+      500,
+    );
   });
   return routes;
 }

@@ -23,7 +23,10 @@ import { loadPreviousKey, loadSecretKey } from './store/secret-key.js';
 import { TokenStore } from './store/token-store.js';
 
 /** Everything a running relay holds, opened in the order that keeps data safe: lock, key, store. */
-export async function openRelay(config: Config, overrides: { driver?: MailboxDriver; now?: () => Date } = {}) {
+export async function openRelay(
+  config: Config,
+  overrides: { driver?: MailboxDriver; now?: () => Date } = {},
+) {
   ensureDataDir(config.dataDir);
   const release = acquireLock(config.dataDir);
   try {
@@ -71,7 +74,20 @@ export async function openRelay(config: Config, overrides: { driver?: MailboxDri
       runs.removeMailbox(e.id);
       rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
     });
-    return { config, box, store, tokens, mailboxes, credentials, driver, runs, imports, connect, consent, release };
+    return {
+      config,
+      box,
+      store,
+      tokens,
+      mailboxes,
+      credentials,
+      driver,
+      runs,
+      imports,
+      connect,
+      consent,
+      release,
+    };
   } catch (e) {
     release();
     throw e;

@@ -25,7 +25,9 @@ const Env = z.object({
   RELAY_SECRET_KEY: optional,
   RELAY_SECRET_KEY_FILE: optional,
   RELAY_ALLOW_HOSTS: list,
-  RELAY_DELIVERY_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  RELAY_DELIVERY_URL: optional.pipe(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
   RELAY_DELIVERY_TOKEN: optional,
   RELAY_MS_CLIENT_ID: optional,
   RELAY_MS_CLIENT_SECRET: optional,

@@ -12,7 +12,11 @@ export class RelayError extends Error {
   readonly field: string | undefined;
   readonly retryable: boolean;
 
-  constructor(kind: ErrorKind, message: string, opts: { field?: string; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    opts: { field?: string; retryable?: boolean; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'RelayError';
     this.kind = kind;

@@ -7,7 +7,8 @@ export const Security = z.enum(['tls', 'starttls', 'none']);
 export type Security = z.infer<typeof Security>;
 
 // A DNS name (RFC 1123 labels) or an IPv4/IPv6 literal; 253 is the longest DNS name (RFC 1035 §2.3.4).
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 export const Host = z

@@ -23,9 +23,17 @@ export const Folders = z
     if (f.imported !== null && f.imported === f.source)
       ctx.addIssue({ code: 'custom', path: ['imported'], message: 'must differ from "Retrieve mails from"' });
     if (f.notImported !== null && f.notImported === f.source)
-      ctx.addIssue({ code: 'custom', path: ['notImported'], message: 'must differ from "Retrieve mails from"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notImported'],
+        message: 'must differ from "Retrieve mails from"',
+      });
     if (f.notImported !== null && f.notImported === f.imported)
-      ctx.addIssue({ code: 'custom', path: ['notImported'], message: 'must differ from "Move imported mails to"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notImported'],
+        message: 'must differ from "Move imported mails to"',
+      });
   });
 export type Folders = z.infer<typeof Folders>;
 

@@ -8,8 +8,15 @@ export type OAuthProvider = z.infer<typeof OAuthProvider>;
  * or Firefox's `browser.identity.getRedirectURL()` (`https://<hash>.extensions.allizom.org/<path>`).
  * The provider checks it against the app's registered URIs; the relay checks only its form.
  */
-const REDIRECT = /^https:\/\/([a-p]{32}\.chromiumapp\.org|[0-9a-f]{40}\.extensions\.allizom\.org)\/[A-Za-z0-9/_-]*$/;
-export const RedirectUri = z.string().max(300).regex(REDIRECT, 'must be the extension\'s identity redirect URL (https://<id>.chromiumapp.org/… or https://<id>.extensions.allizom.org/…)');
+const REDIRECT =
+  /^https:\/\/([a-p]{32}\.chromiumapp\.org|[0-9a-f]{40}\.extensions\.allizom\.org)\/[A-Za-z0-9/_-]*$/;
+export const RedirectUri = z
+  .string()
+  .max(300)
+  .regex(
+    REDIRECT,
+    "must be the extension's identity redirect URL (https://<id>.chromiumapp.org/… or https://<id>.extensions.allizom.org/…)",
+  );
 
 export const OAuthStartRequest = z.strictObject({
   redirectUri: RedirectUri,

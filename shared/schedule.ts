@@ -12,7 +12,10 @@ export function nextRunOf(schedule: string, from: Date = new Date()): Date | nul
 export const Schedule = z
   .string()
   .trim()
-  .refine((v) => v.split(/\s+/).length === 5, 'must be a cron expression of 5 fields: minute hour day month weekday')
+  .refine(
+    (v) => v.split(/\s+/).length === 5,
+    'must be a cron expression of 5 fields: minute hour day month weekday',
+  )
   .refine((v) => {
     try {
       return nextRunOf(v) !== null;

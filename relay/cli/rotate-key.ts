@@ -12,7 +12,9 @@ import { keyFilePath } from '../store/secret-key.js';
  */
 export async function rotateKeyCommand(config: Config): Promise<number> {
   if (config.secretKey) {
-    console.error('The key comes from RELAY_SECRET_KEY: rotate it where that variable is set (use a key file to let the relay rotate it).');
+    console.error(
+      'The key comes from RELAY_SECRET_KEY: rotate it where that variable is set (use a key file to let the relay rotate it).',
+    );
     return 2;
   }
   const relay = await openRelay(config);
@@ -35,7 +37,9 @@ export async function rotateKeyCommand(config: Config): Promise<number> {
       }
       await relay.store.update(m.id, (x) => ({ ...x, secrets }));
     }
-    console.log(`Re-sealed ${count} secrets with key ${newBox.id}; the previous key is in ${path}.previous until the next rotation.`);
+    console.log(
+      `Re-sealed ${count} secrets with key ${newBox.id}; the previous key is in ${path}.previous until the next rotation.`,
+    );
     return 0;
   } finally {
     relay.release();

@@ -12,10 +12,14 @@ export async function serveCommand(config: Config): Promise<void> {
   const scheduler = new Scheduler(relay.mailboxes, relay.imports);
   await scheduler.start(await relay.store.list());
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    console.log(`Mailbox Connect relay ${VERSION} listening on http://${config.host}:${info.port} (data: ${config.dataDir})`);
+    console.log(
+      `Mailbox Connect relay ${VERSION} listening on http://${config.host}:${info.port} (data: ${config.dataDir})`,
+    );
   });
   if ((await relay.tokens.list()).length === 0)
-    console.log('No API token yet. Create one in another terminal:\n  npm run relay -- token create --user YOUR_NAME --roles admin');
+    console.log(
+      'No API token yet. Create one in another terminal:\n  npm run relay -- token create --user YOUR_NAME --roles admin',
+    );
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -14,20 +14,30 @@ export async function tokenCommand(config: Config, args: string[]): Promise<numb
   const tokens = new TokenStore(config.dataDir);
   const [sub, ...rest] = args;
   if (sub === 'create') {
-    const { values } = parseArgs({ args: rest, options: { user: { type: 'string' }, roles: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { user: { type: 'string' }, roles: { type: 'string' } },
+    });
     if (!values.user?.trim()) {
       console.error(`--user is required.\n${USAGE}`);
       return 2;
     }
-    const roles = (values.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+    const roles = (values.roles ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     const { id, token } = await tokens.create(values.user.trim(), roles);
-    console.error(`Token ${id} for ${values.user.trim()}${roles.length ? ` (roles: ${roles.join(', ')})` : ''}. It is shown once; store it now:`);
+    console.error(
+      `Token ${id} for ${values.user.trim()}${roles.length ? ` (roles: ${roles.join(', ')})` : ''}. It is shown once; store it now:`,
+    );
     console.log(token);
     return 0;
   }
   if (sub === 'list') {
     for (const t of await tokens.list())
-      console.log(`${t.id}  ${t.user}  [${t.roles.join(', ')}]  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`);
+      console.log(
+        `${t.id}  ${t.user}  [${t.roles.join(', ')}]  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`,
+      );
     return 0;
   }
   if (sub === 'revoke' && rest[0]) {

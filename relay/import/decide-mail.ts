@@ -30,7 +30,13 @@ export interface Decision {
 export const deliveryKey = (folder: string, uidValidity: string, uid: number) =>
   `${createHash('sha256').update(folder).digest('hex').slice(0, 8)}-${uidValidity}-${uid}`;
 
-function decision(ctx: DecideContext, s: MessageSummary, fields: Partial<LedgerEntry>, docs: DocumentInfo[], detail: string | null): Decision {
+function decision(
+  ctx: DecideContext,
+  s: MessageSummary,
+  fields: Partial<LedgerEntry>,
+  docs: DocumentInfo[],
+  detail: string | null,
+): Decision {
   const entry: LedgerEntry = {
     folder: ctx.folder,
     uidValidity: ctx.uidValidity,
@@ -49,12 +55,27 @@ function decision(ctx: DecideContext, s: MessageSummary, fields: Partial<LedgerE
   const outcome = entry.status === 'retrying' ? 'retrying' : (entry.outcome ?? 'not_imported');
   return {
     entry,
-    result: { uid: s.uid, messageId: entry.messageId, subject: s.subject, from: s.from, outcome, reason: entry.reason, detail, documents: docs },
+    result: {
+      uid: s.uid,
+      messageId: entry.messageId,
+      subject: s.subject,
+      from: s.from,
+      outcome,
+      reason: entry.reason,
+      detail,
+      documents: docs,
+    },
   };
 }
 
 export const tooLarge = (ctx: DecideContext, s: MessageSummary, limit: number): Decision =>
-  decision(ctx, s, { outcome: 'not_imported', reason: 'too_large' }, [], `The mail has ${Math.ceil(s.size / 1048576)} MB; the limit is ${Math.round(limit / 1048576)} MB.`);
+  decision(
+    ctx,
+    s,
+    { outcome: 'not_imported', reason: 'too_large' },
+    [],
+    `The mail has ${Math.ceil(s.size / 1048576)} MB; the limit is ${Math.round(limit / 1048576)} MB.`,
+  );
 
 /** Extract, deliver, decide: DESIGN §3 steps 3 and 4 for one mail, before anything is stored or moved. */
 export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Readable): Promise<Decision> {
@@ -64,15 +85,35 @@ export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Rea
   const previous = ctx.ledger.get(ctx.folder, ctx.uidValidity, s.uid);
   try {
     const x = await extractDocuments(raw, staged.sink).catch((e: unknown) => {
-      if (sourceError) throw new RelayError('network', 'The connection to the mail server broke while downloading a mail.', { cause: sourceError });
+      if (sourceError)
+        throw new RelayError('network', 'The connection to the mail server broke while downloading a mail.', {
+          cause: sourceError,
+        });
       throw e;
     });
     const known = { messageId: x.messageId ?? s.messageId, rawSha256: x.rawSha256 };
     const same = ctx.ledger.findSameMail(known.messageId, x.rawSha256);
-    if (same?.outcome && !(same.folder === ctx.folder && same.uidValidity === ctx.uidValidity && same.uid === s.uid))
-      return decision(ctx, s, { ...known, outcome: same.outcome, reason: same.reason, documents: same.documents }, [], 'Already handled under an earlier UID; not delivered again.');
-    if (x.unparseable !== null) return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'unparseable' }, [], x.unparseable);
-    if (x.documents.length === 0) return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'no_documents' }, [], null);
+    if (
+      same?.outcome &&
+      !(same.folder === ctx.folder && same.uidValidity === ctx.uidValidity && same.uid === s.uid)
+    )
+      return decision(
+        ctx,
+        s,
+        { ...known, outcome: same.outcome, reason: same.reason, documents: same.documents },
+        [],
+        'Already handled under an earlier UID; not delivered again.',
+      );
+    if (x.unparseable !== null)
+      return decision(
+        ctx,
+        s,
+        { ...known, outcome: 'not_imported', reason: 'unparseable' },
+        [],
+        x.unparseable,
+      );
+    if (x.documents.length === 0)
+      return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'no_documents' }, [], null);
     const delivered = await ctx.target.deliver(deliveryKey(ctx.folder, ctx.uidValidity, s.uid), staged, {
       mailboxId: ctx.mailbox.id,
       mailbox: ctx.mailbox.description,
@@ -86,14 +127,33 @@ export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Rea
       date: x.date ?? s.date,
       rawSha256: x.rawSha256,
     });
-    if (delivered.status === 'accepted') return decision(ctx, s, { ...known, outcome: 'imported' }, x.documents, null);
+    if (delivered.status === 'accepted')
+      return decision(ctx, s, { ...known, outcome: 'imported' }, x.documents, null);
     if (delivered.status === 'rejected')
-      return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'rejected' }, x.documents, delivered.detail);
+      return decision(
+        ctx,
+        s,
+        { ...known, outcome: 'not_imported', reason: 'rejected' },
+        x.documents,
+        delivered.detail,
+      );
     const attempts = (previous?.attempts ?? 0) + 1;
     if (attempts >= ctx.maxTries)
-      return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'gave_up', attempts }, x.documents, `${delivered.detail} (gave up after ${attempts} tries)`);
+      return decision(
+        ctx,
+        s,
+        { ...known, outcome: 'not_imported', reason: 'gave_up', attempts },
+        x.documents,
+        `${delivered.detail} (gave up after ${attempts} tries)`,
+      );
     const next = new Date(ctx.now().getTime() + ctx.retryBaseMs * 2 ** (attempts - 1)).toISOString();
-    return decision(ctx, s, { ...known, status: 'retrying', attempts, nextAttemptAt: next }, x.documents, delivered.detail);
+    return decision(
+      ctx,
+      s,
+      { ...known, status: 'retrying', attempts, nextAttemptAt: next },
+      x.documents,
+      delivered.detail,
+    );
   } finally {
     staged.discard();
   }

@@ -20,13 +20,20 @@ export interface ImportDeps {
   runs: RunStore;
   target: DeliveryTarget;
   dataDir: string;
-  limits: { maxMessages: number; maxMailBytes: number; maxConcurrentRuns: number; maxTries: number; retryBaseMs: number };
+  limits: {
+    maxMessages: number;
+    maxMailBytes: number;
+    maxConcurrentRuns: number;
+    maxTries: number;
+    retryBaseMs: number;
+  };
   now?: () => Date;
   failpoint?: Failpoint | undefined;
   logError?: (e: unknown) => void;
 }
 
-const newRunId = (now: Date) => `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+const newRunId = (now: Date) =>
+  `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
 
 function count(run: ImportRun, m: MailResult) {
   run.mails.push(m);
@@ -62,7 +69,8 @@ export class ImportService {
   /** Starts a run and returns it at once; `done` settles when it ends. 409 while one is going. */
   start(mailboxId: string, trigger: RunTrigger): { run: ImportRun; done: Promise<ImportRun> } {
     if (this.stopping) throw new RelayError('conflict', 'The relay is shutting down.');
-    if (this.running.has(mailboxId)) throw new RelayError('conflict', 'An import of this mailbox is already running.');
+    if (this.running.has(mailboxId))
+      throw new RelayError('conflict', 'An import of this mailbox is already running.');
     const run: ImportRun = {
       id: newRunId(this.now()),
       mailboxId,
@@ -110,7 +118,9 @@ export class ImportService {
       }
     } catch (e) {
       if (!isRelayError(e)) this.deps.logError?.(e);
-      error = isRelayError(e) ? e.toInfo() : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
+      error = isRelayError(e)
+        ? e.toInfo()
+        : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
     } finally {
       release();
     }

@@ -70,7 +70,8 @@ export class Ledger {
 
   private index(e: LedgerEntry) {
     this.entries.set(keyOf(e.folder, e.uidValidity, e.uid), e);
-    if (e.messageId && e.rawSha256 && e.status !== 'retrying') this.byContent.set(matchKey(e.messageId, e.rawSha256), e);
+    if (e.messageId && e.rawSha256 && e.status !== 'retrying')
+      this.byContent.set(matchKey(e.messageId, e.rawSha256), e);
   }
 
   private compact() {

@@ -50,7 +50,10 @@ function byBytes(summaries: MessageSummary[]): MessageSummary[][] {
 export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number }> {
   const { source, imported, notImported } = ctx.mailbox.folders;
   if (imported === null || notImported === null)
-    throw new RelayError('config', 'Set "Move imported mails to" and "Move not imported mails to" before importing.');
+    throw new RelayError(
+      'config',
+      'Set "Move imported mails to" and "Move not imported mails to" before importing.',
+    );
   const folder = await ctx.session.openFolder(source);
   for (const target of [imported, notImported])
     if (!(await ctx.session.folderExists(target)))
@@ -69,26 +72,41 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
   }
 
   const move = async (entries: LedgerEntry[]) => {
-    for (const [outcome, target] of [['imported', imported], ['not_imported', notImported]] as const) {
+    for (const [outcome, target] of [
+      ['imported', imported],
+      ['not_imported', notImported],
+    ] as const) {
       const uids = entries.filter((e) => e.status === 'decided' && e.outcome === outcome).map((e) => e.uid);
       if (uids.length === 0) continue;
       await ctx.session.move(uids, target);
       const at = ctx.now().toISOString();
-      ctx.ledger.record(entries.filter((e) => uids.includes(e.uid)).map((e) => ({ ...e, status: 'moved' as const, at })));
+      ctx.ledger.record(
+        entries.filter((e) => uids.includes(e.uid)).map((e) => ({ ...e, status: 'moved' as const, at })),
+      );
     }
   };
 
   // Decided in an earlier run that stopped before its move: only the move is left (DESIGN §3 step 2).
   await move(pending);
   for (const e of pending)
-    ctx.report({ uid: e.uid, messageId: e.messageId, subject: null, from: null, outcome: 'moved', reason: e.reason, detail: 'Decided in an earlier run; moved now.', documents: [] });
+    ctx.report({
+      uid: e.uid,
+      messageId: e.messageId,
+      subject: null,
+      from: null,
+      outcome: 'moved',
+      reason: e.reason,
+      detail: 'Decided in an earlier run; moved now.',
+      documents: [],
+    });
 
   for (const batch of chunks(fresh.slice(0, ctx.maxMessages), BATCH)) {
     if (ctx.shouldStop()) break;
     const decisions: Decision[] = [];
     const summaries = await ctx.session.summarize(batch);
     const fits = summaries.filter((s) => s.size <= ctx.maxMailBytes);
-    for (const s of summaries) if (s.size > ctx.maxMailBytes) decisions.push(tooLarge(dc, s, ctx.maxMailBytes));
+    for (const s of summaries)
+      if (s.size > ctx.maxMailBytes) decisions.push(tooLarge(dc, s, ctx.maxMailBytes));
     for (const group of byBytes(fits.filter((s) => s.size <= STREAM_ABOVE))) {
       const byUid = new Map(group.map((s) => [s.uid, s]));
       if (ctx.shouldStop()) break;

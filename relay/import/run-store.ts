@@ -16,7 +16,8 @@ export class RunStore {
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const mailbox of readdirSync(dir))
-      for (const file of readdirSync(join(dir, mailbox))) this.mailboxOf.set(file.replace(/\.json$/, ''), mailbox);
+      for (const file of readdirSync(join(dir, mailbox)))
+        this.mailboxOf.set(file.replace(/\.json$/, ''), mailbox);
   }
 
   save(run: ImportRun): void {

@@ -5,7 +5,12 @@ import type { MailboxState } from '../../shared/mailbox.js';
  * The mailbox's state after a run. An auth failure pauses the schedule until the credentials
  * change: retrying a wrong password every five minutes locks accounts (DESIGN §3 step 5).
  */
-export function stateAfterRun(state: MailboxState, error: ErrorInfo | null, finishedAt: string, runId: string): MailboxState {
+export function stateAfterRun(
+  state: MailboxState,
+  error: ErrorInfo | null,
+  finishedAt: string,
+  runId: string,
+): MailboxState {
   const base = { ...state, lastRun: finishedAt, lastRunId: runId };
   if (error === null) return { ...base, status: 'ok', error: null };
   switch (error.kind) {

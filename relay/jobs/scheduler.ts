@@ -48,7 +48,10 @@ export class Scheduler {
 
   private async recordNextRun(id: string) {
     const next = this.jobs.get(id)?.nextRun() ?? null;
-    await this.mailboxes.patchState(id, (m) => ({ ...m, state: { ...m.state, nextRun: next?.toISOString() ?? null } }));
+    await this.mailboxes.patchState(id, (m) => ({
+      ...m,
+      state: { ...m.state, nextRun: next?.toISOString() ?? null },
+    }));
   }
 
   /** One scheduled tick of a mailbox: what croner calls. */
@@ -61,7 +64,10 @@ export class Scheduler {
       const run = await this.imports.start(id, 'schedule').done;
       if (run.status === 'failed') {
         const count = (backoff?.count ?? 0) + 1;
-        this.failures.set(id, { count, until: this.now().getTime() + Math.min(MAX_BACKOFF_MS, 60_000 * 2 ** (count - 1)) });
+        this.failures.set(id, {
+          count,
+          until: this.now().getTime() + Math.min(MAX_BACKOFF_MS, 60_000 * 2 ** (count - 1)),
+        });
       } else this.failures.delete(id);
       const after = await this.mailboxes.find(id);
       if (after?.state.paused) this.drop(id);

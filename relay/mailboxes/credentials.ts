@@ -16,7 +16,8 @@ export class CredentialResolver {
     if (m.provider === 'imap') return this.mailboxes.connectTarget(m, overrides);
     const accessToken = await this.tokens.accessToken(m);
     // "Use shared mailbox": the delegate's token, the shared address as the IMAP user.
-    const username = m.sharedMailbox?.enabled && m.sharedMailbox.address ? m.sharedMailbox.address : m.username;
+    const username =
+      m.sharedMailbox?.enabled && m.sharedMailbox.address ? m.sharedMailbox.address : m.username;
     return { imap: overrides.imap ?? m.imap, username, credentials: { type: 'oauth2', accessToken } };
   }
 }

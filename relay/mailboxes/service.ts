@@ -10,7 +10,9 @@ import type { Caller } from '../store/token-store.js';
 import { canManage, canUse } from './access.js';
 import { checkMailboxRules } from './rules.js';
 
-export type MailboxEvent = { type: 'saved'; mailbox: StoredMailbox } | { type: 'deleted'; id: string; mailbox: StoredMailbox };
+export type MailboxEvent =
+  | { type: 'saved'; mailbox: StoredMailbox }
+  | { type: 'deleted'; id: string; mailbox: StoredMailbox };
 
 const notFound = (id: string) => new RelayError('not_found', `No mailbox ${id} that you may see.`);
 
@@ -79,7 +81,8 @@ export class MailboxService {
       createdBy: caller.user,
       createdAt: at,
       updatedAt: at,
-      secrets: input.password === undefined ? {} : { password: this.box.seal(input.password, id, 'password') },
+      secrets:
+        input.password === undefined ? {} : { password: this.box.seal(input.password, id, 'password') },
     };
     checkMailboxRules(m);
     await this.repo.insert(m);
@@ -90,10 +93,13 @@ export class MailboxService {
   async update(caller: Caller, id: string, patch: MailboxUpdate): Promise<StoredMailbox> {
     const current = await this.get(caller, id, 'manage');
     if (patch.password !== undefined && current.provider !== 'imap')
-      throw new RelayError('validation', 'password can only be set for an IMAP mailbox', { field: 'password' });
+      throw new RelayError('validation', 'password can only be set for an IMAP mailbox', {
+        field: 'password',
+      });
     const { password, ...fields } = patch;
     const next: StoredMailbox = { ...current, ...fields, updatedAt: this.now().toISOString() };
-    if (password !== undefined) next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
+    if (password !== undefined)
+      next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
     const credentialsChanged =
       password !== undefined || patch.username !== undefined || patch.imap !== undefined;
     // An auth failure pauses the schedule until the credentials change (DESIGN §3 step 5: no lockouts).
@@ -123,9 +129,13 @@ export class MailboxService {
   }
 
   /** What the driver needs to log in; the password is opened only here and only for that. */
-  connectTarget(m: StoredMailbox, overrides: Partial<{ imap: ConnectTarget['imap']; username: string; password: string }> = {}): ConnectTarget {
+  connectTarget(
+    m: StoredMailbox,
+    overrides: Partial<{ imap: ConnectTarget['imap']; username: string; password: string }> = {},
+  ): ConnectTarget {
     const sealed = m.secrets.password;
-    const password = overrides.password ?? (sealed === undefined ? undefined : this.box.open(sealed, m.id, 'password'));
+    const password =
+      overrides.password ?? (sealed === undefined ? undefined : this.box.open(sealed, m.id, 'password'));
     if (password === undefined) throw new RelayError('config', 'This mailbox has no stored password.');
     return {
       imap: overrides.imap ?? m.imap,

@@ -6,7 +6,7 @@ import type { MailboxService } from '../mailboxes/service.js';
 import type { MailboxRepository } from '../store/repository.js';
 import type { StoredMailbox } from '../store/records.js';
 import type { Caller } from '../store/token-store.js';
-import type { PendingFlows} from './pending-flows.js';
+import type { PendingFlows } from './pending-flows.js';
 import { pkcePair } from './pending-flows.js';
 import type { SignedIn } from './provider.js';
 import { readRedirect } from './redirect-result.js';
@@ -29,26 +29,51 @@ export class ConnectFlow {
   async start(caller: Caller, provider: OAuthProvider, redirectUri: string, mailboxId?: string) {
     if (mailboxId !== undefined) {
       const m = await this.mailboxes.get(caller, mailboxId, 'manage');
-      if (m.provider !== provider) throw new RelayError('validation', `mailboxId is not a ${provider} mailbox`, { field: 'mailboxId' });
+      if (m.provider !== provider)
+        throw new RelayError('validation', `mailboxId is not a ${provider} mailbox`, { field: 'mailboxId' });
     }
     const { verifier, challenge } = pkcePair();
-    const state = this.flows.create({ kind: 'connect', provider, tokenId: caller.tokenId, redirectUri, codeVerifier: verifier, mailboxId });
-    return { authUrl: await this.providers[provider].authUrl({ redirectUri, state, codeChallenge: challenge }), state };
+    const state = this.flows.create({
+      kind: 'connect',
+      provider,
+      tokenId: caller.tokenId,
+      redirectUri,
+      codeVerifier: verifier,
+      mailboxId,
+    });
+    return {
+      authUrl: await this.providers[provider].authUrl({ redirectUri, state, codeChallenge: challenge }),
+      state,
+    };
   }
 
-  async complete(caller: Caller, provider: OAuthProvider, state: string, redirectUrl: string): Promise<StoredMailbox> {
+  async complete(
+    caller: Caller,
+    provider: OAuthProvider,
+    state: string,
+    redirectUrl: string,
+  ): Promise<StoredMailbox> {
     const flow = this.flows.take(state, caller.tokenId, 'connect');
-    if (flow.provider !== provider) throw new RelayError('validation', 'state belongs to another provider', { field: 'state' });
+    if (flow.provider !== provider)
+      throw new RelayError('validation', 'state belongs to another provider', { field: 'state' });
     const code = readRedirect(redirectUrl, flow.redirectUri, state).get('code')!;
-    const signedIn = await this.providers[provider].redeem({ code, redirectUri: flow.redirectUri, codeVerifier: flow.codeVerifier });
+    const signedIn = await this.providers[provider].redeem({
+      code,
+      redirectUri: flow.redirectUri,
+      codeVerifier: flow.codeVerifier,
+    });
     const existing = flow.mailboxId ?? (await this.findSame(caller, provider, signedIn.address))?.id;
-    const saved = existing ? await this.reauthorise(existing, signedIn) : await this.create(caller, provider, signedIn);
+    const saved = existing
+      ? await this.reauthorise(existing, signedIn)
+      : await this.create(caller, provider, signedIn);
     this.tokens.remember(saved.id, signedIn.accessToken, signedIn.expiresAt);
     return saved;
   }
 
   private async findSame(caller: Caller, provider: OAuthProvider, address: string) {
-    return (await this.mailboxes.list(caller)).find((m) => m.provider === provider && m.account?.address.toLowerCase() === address.toLowerCase());
+    return (await this.mailboxes.list(caller)).find(
+      (m) => m.provider === provider && m.account?.address.toLowerCase() === address.toLowerCase(),
+    );
   }
 
   private account(s: SignedIn) {

@@ -20,12 +20,22 @@ export class ConsentFlow {
 
   private mustManage(caller: Caller) {
     if (!caller.roles.includes(ROLE_AAD_MANAGER))
-      throw new RelayError('forbidden', `Only users with the role "${ROLE_AAD_MANAGER}" may give the Office 365 consent.`);
+      throw new RelayError(
+        'forbidden',
+        `Only users with the role "${ROLE_AAD_MANAGER}" may give the Office 365 consent.`,
+      );
   }
 
   start(caller: Caller, redirectUri: string) {
     this.mustManage(caller);
-    const state = this.flows.create({ kind: 'consent', provider: 'microsoft', tokenId: caller.tokenId, redirectUri, codeVerifier: '', mailboxId: undefined });
+    const state = this.flows.create({
+      kind: 'consent',
+      provider: 'microsoft',
+      tokenId: caller.tokenId,
+      redirectUri,
+      codeVerifier: '',
+      mailboxId: undefined,
+    });
     return { authUrl: this.microsoft.adminConsentUrl({ redirectUri, state }), state };
   }
 
@@ -34,8 +44,15 @@ export class ConsentFlow {
     const flow = this.flows.take(state, caller.tokenId, 'consent');
     const q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant');
     if (!/^true$/i.test(q.get('admin_consent') ?? ''))
-      throw new RelayError('access_denied', 'The consent was not given on behalf of the organisation. Tick "Consent on behalf of your organization" and accept.');
-    const consent = { tenant: q.get('tenant')!, consentedAt: new Date().toISOString(), consentedBy: caller.user };
+      throw new RelayError(
+        'access_denied',
+        'The consent was not given on behalf of the organisation. Tick "Consent on behalf of your organization" and accept.',
+      );
+    const consent = {
+      tenant: q.get('tenant')!,
+      consentedAt: new Date().toISOString(),
+      consentedBy: caller.user,
+    };
     await this.consents.recordConsent(consent);
     return consent;
   }

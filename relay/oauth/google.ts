@@ -25,12 +25,19 @@ export class GoogleOAuth implements OAuthProviderClient {
 
   private client(redirectUri?: string) {
     if (!this.cfg.clientId || !this.cfg.clientSecret)
-      throw new RelayError('config', 'Gmail is not configured: set RELAY_GOOGLE_CLIENT_ID and RELAY_GOOGLE_CLIENT_SECRET.');
+      throw new RelayError(
+        'config',
+        'Gmail is not configured: set RELAY_GOOGLE_CLIENT_ID and RELAY_GOOGLE_CLIENT_SECRET.',
+      );
     return new OAuth2Client({
       clientId: this.cfg.clientId,
       clientSecret: this.cfg.clientSecret,
       ...(redirectUri ? { redirectUri } : {}),
-      endpoints: { oauth2AuthBaseUrl: this.cfg.authUrl, oauth2TokenUrl: this.cfg.tokenUrl, oauth2RevokeUrl: this.cfg.revokeUrl },
+      endpoints: {
+        oauth2AuthBaseUrl: this.cfg.authUrl,
+        oauth2TokenUrl: this.cfg.tokenUrl,
+        oauth2RevokeUrl: this.cfg.revokeUrl,
+      },
     });
   }
 
@@ -50,16 +57,29 @@ export class GoogleOAuth implements OAuthProviderClient {
   async redeem(opts: { code: string; redirectUri: string; codeVerifier: string }): Promise<SignedIn> {
     let tokens;
     try {
-      tokens = (await this.client(opts.redirectUri).getToken({ code: opts.code, codeVerifier: opts.codeVerifier, redirect_uri: opts.redirectUri })).tokens;
+      tokens = (
+        await this.client(opts.redirectUri).getToken({
+          code: opts.code,
+          codeVerifier: opts.codeVerifier,
+          redirect_uri: opts.redirectUri,
+        })
+      ).tokens;
     } catch (e) {
       throw googleError(e);
     }
     if (!tokens.scope?.split(/\s+/).includes(GOOGLE_MAIL_SCOPE))
-      throw new RelayError('access_denied', 'Google did not grant access to the mailbox. Connect again and tick "Read, compose, send and permanently delete all your email from Gmail".');
+      throw new RelayError(
+        'access_denied',
+        'Google did not grant access to the mailbox. Connect again and tick "Read, compose, send and permanently delete all your email from Gmail".',
+      );
     if (!tokens.refresh_token)
-      throw new RelayError('access_denied', 'Google returned no long-lived grant. Remove Onventis under "Third-party apps with account access" in your Google account, then connect again.');
+      throw new RelayError(
+        'access_denied',
+        'Google returned no long-lived grant. Remove Onventis under "Third-party apps with account access" in your Google account, then connect again.',
+      );
     const address = claim(idTokenClaims(tokens.id_token), 'email');
-    if (!address || !tokens.access_token) throw new RelayError('protocol', 'The Google sign-in returned no account address.');
+    if (!address || !tokens.access_token)
+      throw new RelayError('protocol', 'The Google sign-in returned no account address.');
     return {
       address,
       tenant: claim(idTokenClaims(tokens.id_token), 'hd'),
@@ -89,6 +109,9 @@ export class GoogleOAuth implements OAuthProviderClient {
 
   /** RFC 7009 revocation, so a deleted mailbox's grant stops working at Google too. */
   async revoke(secret: OAuthSecret): Promise<void> {
-    if (secret.kind === 'google') await this.client().revokeToken(secret.refreshToken).catch(() => {});
+    if (secret.kind === 'google')
+      await this.client()
+        .revokeToken(secret.refreshToken)
+        .catch(() => {});
   }
 }

@@ -1,4 +1,9 @@
-import { ConfidentialClientApplication, InteractionRequiredAuthError, ProtocolMode, type AuthenticationResult } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  InteractionRequiredAuthError,
+  ProtocolMode,
+  type AuthenticationResult,
+} from '@azure/msal-node';
 import type { Config } from '../config.js';
 import { RelayError } from '../errors.js';
 import type { FreshToken, OAuthProviderClient, OAuthSecret, SignedIn } from './provider.js';
@@ -7,7 +12,10 @@ import { claim, oauthError } from './redirect-result.js';
 /** Delegated IMAP access (Microsoft: "Authenticate an IMAP connection using OAuth"). */
 export const MS_SCOPES = ['https://outlook.office.com/IMAP.AccessAsUser.All', 'offline_access'];
 
-const isMicrosoftCloud = (authority: string) => /(^|\.)login\.microsoftonline\.(com|us|de)$|(^|\.)login\.partner\.microsoftonline\.cn$/.test(new URL(authority).hostname);
+const isMicrosoftCloud = (authority: string) =>
+  /(^|\.)login\.microsoftonline\.(com|us|de)$|(^|\.)login\.partner\.microsoftonline\.cn$/.test(
+    new URL(authority).hostname,
+  );
 
 function msalError(e: unknown): RelayError {
   if (e instanceof RelayError) return e;
@@ -29,7 +37,10 @@ export class MicrosoftOAuth implements OAuthProviderClient {
   /** A fresh client per use: each mailbox's cache stays its own (one account per cache). */
   private client(cache?: string) {
     if (!this.cfg.clientId || !this.cfg.clientSecret)
-      throw new RelayError('config', 'Office 365 is not configured: set RELAY_MS_CLIENT_ID and RELAY_MS_CLIENT_SECRET.');
+      throw new RelayError(
+        'config',
+        'Office 365 is not configured: set RELAY_MS_CLIENT_ID and RELAY_MS_CLIENT_SECRET.',
+      );
     const authority = this.cfg.authority.replace(/\/+$/, '');
     const cca = new ConfidentialClientApplication({
       auth: {
@@ -37,7 +48,9 @@ export class MicrosoftOAuth implements OAuthProviderClient {
         clientSecret: this.cfg.clientSecret,
         authority,
         // Any authority but Microsoft's own clouds (a test or sovereign OIDC server) is used as plain OIDC.
-        ...(isMicrosoftCloud(authority) ? {} : { knownAuthorities: [new URL(authority).host], protocolMode: ProtocolMode.OIDC }),
+        ...(isMicrosoftCloud(authority)
+          ? {}
+          : { knownAuthorities: [new URL(authority).host], protocolMode: ProtocolMode.OIDC }),
       },
       system: { loggerOptions: { piiLoggingEnabled: false, logLevel: 0, loggerCallback: () => {} } },
     });
@@ -60,17 +73,27 @@ export class MicrosoftOAuth implements OAuthProviderClient {
     const cca = this.client();
     let result: AuthenticationResult;
     try {
-      result = await cca.acquireTokenByCode({ code: opts.code, redirectUri: opts.redirectUri, codeVerifier: opts.codeVerifier, scopes: MS_SCOPES });
+      result = await cca.acquireTokenByCode({
+        code: opts.code,
+        redirectUri: opts.redirectUri,
+        codeVerifier: opts.codeVerifier,
+        scopes: MS_SCOPES,
+      });
     } catch (e) {
       throw msalError(e);
     }
     const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
     const address = claim(claims, 'preferred_username', 'upn', 'email') ?? result.account?.username ?? null;
-    if (!address || !result.account) throw new RelayError('protocol', 'The Microsoft sign-in returned no account address.');
+    if (!address || !result.account)
+      throw new RelayError('protocol', 'The Microsoft sign-in returned no account address.');
     return {
       address,
       tenant: claim(claims, 'tid') ?? result.account.tenantId ?? null,
-      secret: { kind: 'msal', cache: cca.getTokenCache().serialize(), homeAccountId: result.account.homeAccountId },
+      secret: {
+        kind: 'msal',
+        cache: cca.getTokenCache().serialize(),
+        homeAccountId: result.account.homeAccountId,
+      },
       accessToken: result.accessToken,
       expiresAt: result.expiresOn,
     };
@@ -85,7 +108,11 @@ export class MicrosoftOAuth implements OAuthProviderClient {
       const result = await cca.acquireTokenSilent({ account, scopes: MS_SCOPES });
       const cache = cca.getTokenCache().serialize();
       // MSAL rotates refresh tokens; the new cache must be stored or the next refresh fails.
-      return { accessToken: result.accessToken, expiresAt: result.expiresOn, secret: cache === secret.cache ? null : { ...secret, cache } };
+      return {
+        accessToken: result.accessToken,
+        expiresAt: result.expiresOn,
+        secret: cache === secret.cache ? null : { ...secret, cache },
+      };
     } catch (e) {
       throw msalError(e);
     }
@@ -95,7 +122,8 @@ export class MicrosoftOAuth implements OAuthProviderClient {
   async revoke(): Promise<void> {}
 
   adminConsentUrl(opts: { redirectUri: string; state: string }): string {
-    if (!this.cfg.clientId) throw new RelayError('config', 'Office 365 is not configured: set RELAY_MS_CLIENT_ID.');
+    if (!this.cfg.clientId)
+      throw new RelayError('config', 'Office 365 is not configured: set RELAY_MS_CLIENT_ID.');
     // Microsoft identity platform v2.0 admin consent endpoint ("Grant tenant-wide admin consent").
     const url = new URL(`${this.cfg.authority.replace(/\/+$/, '')}/v2.0/adminconsent`);
     url.searchParams.set('client_id', this.cfg.clientId);

@@ -39,7 +39,11 @@ export class PendingFlows {
     const flow = this.flows.get(state);
     this.flows.delete(state);
     if (!flow || flow.expiresAt < this.now() || flow.tokenId !== tokenId || flow.kind !== kind)
-      throw new RelayError('validation', 'state is unknown, expired or already used: start the sign-in again', { field: 'state' });
+      throw new RelayError(
+        'validation',
+        'state is unknown, expired or already used: start the sign-in again',
+        { field: 'state' },
+      );
     return flow;
   }
 }

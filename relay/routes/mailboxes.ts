@@ -13,7 +13,12 @@ import { validate } from './validate.js';
 
 const IdParam = z.object({ id: z.string().min(1).max(100) });
 
-export const mailboxRoutes = (deps: { mailboxes: MailboxService; credentials: CredentialResolver; driver: MailboxDriver; imports: ImportService }) =>
+export const mailboxRoutes = (deps: {
+  mailboxes: MailboxService;
+  credentials: CredentialResolver;
+  driver: MailboxDriver;
+  imports: ImportService;
+}) =>
   new Hono<AppEnv>()
     .get('/', async (c) => {
       const list = await deps.mailboxes.list(c.get('caller'));
@@ -33,7 +38,11 @@ export const mailboxRoutes = (deps: { mailboxes: MailboxService; credentials: Cr
     })
     .delete('/:id', validate('param', IdParam), async (c) => {
       const { id } = c.req.valid('param');
-      if (deps.imports.isRunning(id)) throw new RelayError('conflict', 'An import of this mailbox is running; delete it when the run has ended.');
+      if (deps.imports.isRunning(id))
+        throw new RelayError(
+          'conflict',
+          'An import of this mailbox is running; delete it when the run has ended.',
+        );
       await deps.mailboxes.remove(c.get('caller'), id);
       return c.body(null, 204);
     })
@@ -41,6 +50,10 @@ export const mailboxRoutes = (deps: { mailboxes: MailboxService; credentials: Cr
       const overrides = c.req.valid('json');
       // Sending the stored password to edited settings is managing the mailbox, not only using it.
       const changesTarget = overrides.imap !== undefined || overrides.username !== undefined;
-      const m = await deps.mailboxes.get(c.get('caller'), c.req.valid('param').id, changesTarget ? 'manage' : 'use');
+      const m = await deps.mailboxes.get(
+        c.get('caller'),
+        c.req.valid('param').id,
+        changesTarget ? 'manage' : 'use',
+      );
       return c.json(await deps.driver.check(await deps.credentials.targetFor(m, overrides)), 200);
     });

@@ -1,11 +1,21 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ConnectionCheckRequest, ConnectionCheckResult, SavedCheckRequest } from '../../shared/connection-check.js';
+import {
+  ConnectionCheckRequest,
+  ConnectionCheckResult,
+  SavedCheckRequest,
+} from '../../shared/connection-check.js';
 import { ApiErrorBody } from '../../shared/errors.js';
 import { Mailbox, MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
 import { Me } from '../../shared/me.js';
 import { ImportRun, ImportRunSummary } from '../../shared/run.js';
-import { Consent, ConsentStartRequest, OAuthCompleteRequest, OAuthStartRequest, OAuthStartResponse } from '../../shared/oauth.js';
+import {
+  Consent,
+  ConsentStartRequest,
+  OAuthCompleteRequest,
+  OAuthStartRequest,
+  OAuthStartResponse,
+} from '../../shared/oauth.js';
 
 const schemas = {
   Mailbox,
@@ -29,7 +39,10 @@ type Name = keyof typeof schemas;
 const ref = (name: Name) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (status: number, name: Name | null, array = false) => ({
-  [status]: name === null ? { description: 'No content' } : { description: 'OK', ...json(array ? { type: 'array', items: ref(name) } : ref(name)) },
+  [status]:
+    name === null
+      ? { description: 'No content' }
+      : { description: 'OK', ...json(array ? { type: 'array', items: ref(name) } : ref(name)) },
 });
 const errors = { default: { description: 'Error', ...json(ref('Error')) } };
 const op = (summary: string, responses: object, body?: Name) => ({
@@ -47,7 +60,10 @@ export function openApiDocument(version: string) {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: Object.fromEntries(
-        Object.entries(schemas).map(([k, s]) => [k, z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })]),
+        Object.entries(schemas).map(([k, s]) => [
+          k,
+          z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }),
+        ]),
       ),
     },
     security: [{ bearer: [] }],
@@ -61,15 +77,27 @@ export function openApiDocument(version: string) {
       '/api/mailboxes/{id}': {
         parameters: idParam,
         get: op('One mailbox', ok(200, 'Mailbox')),
-        patch: op('Change a mailbox (a missing password keeps the stored one)', ok(200, 'Mailbox'), 'MailboxUpdate'),
+        patch: op(
+          'Change a mailbox (a missing password keeps the stored one)',
+          ok(200, 'Mailbox'),
+          'MailboxUpdate',
+        ),
         delete: op('Delete a mailbox and its secrets', ok(204, null)),
       },
       '/api/mailboxes/{id}/check': {
         parameters: idParam,
-        post: op('Check connection and load folders (stored settings)', ok(200, 'ConnectionCheckResult'), 'SavedCheckRequest'),
+        post: op(
+          'Check connection and load folders (stored settings)',
+          ok(200, 'ConnectionCheckResult'),
+          'SavedCheckRequest',
+        ),
       },
       '/api/connection-check': {
-        post: op('Check connection and load folders (unsaved settings)', ok(200, 'ConnectionCheckResult'), 'ConnectionCheckRequest'),
+        post: op(
+          'Check connection and load folders (unsaved settings)',
+          ok(200, 'ConnectionCheckResult'),
+          'ConnectionCheckRequest',
+        ),
       },
       '/api/mailboxes/{id}/runs': {
         parameters: idParam,
@@ -78,16 +106,32 @@ export function openApiDocument(version: string) {
       },
       '/api/runs/{id}': { parameters: idParam, get: op('One run with its mails', ok(200, 'ImportRun')) },
       '/api/oauth/{provider}/start': {
-        parameters: [{ name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } }],
-        post: op('Start connecting (or reconnecting) an OAuth mailbox', ok(200, 'OAuthStartResponse'), 'OAuthStartRequest'),
+        parameters: [
+          { name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } },
+        ],
+        post: op(
+          'Start connecting (or reconnecting) an OAuth mailbox',
+          ok(200, 'OAuthStartResponse'),
+          'OAuthStartRequest',
+        ),
       },
       '/api/oauth/{provider}/complete': {
-        parameters: [{ name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } }],
-        post: op('Finish the sign-in: the new or re-authorised mailbox', ok(201, 'Mailbox'), 'OAuthCompleteRequest'),
+        parameters: [
+          { name: 'provider', in: 'path', required: true, schema: { enum: ['microsoft', 'google'] } },
+        ],
+        post: op(
+          'Finish the sign-in: the new or re-authorised mailbox',
+          ok(201, 'Mailbox'),
+          'OAuthCompleteRequest',
+        ),
       },
       '/api/consent/microsoft': { get: op('Tenants that gave the admin consent', ok(200, 'Consent', true)) },
       '/api/consent/microsoft/start': {
-        post: op('Start the tenant-wide admin consent (Azure Active Directory Manager)', ok(200, 'OAuthStartResponse'), 'ConsentStartRequest'),
+        post: op(
+          'Start the tenant-wide admin consent (Azure Active Directory Manager)',
+          ok(200, 'OAuthStartResponse'),
+          'ConsentStartRequest',
+        ),
       },
       '/api/consent/microsoft/complete': {
         post: op('Record the admin consent', ok(201, 'Consent'), 'OAuthCompleteRequest'),

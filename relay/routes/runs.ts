@@ -20,9 +20,14 @@ export const mailboxRunRoutes = (deps: RunRouteDeps) =>
   new Hono<AppEnv>()
     .post('/:id/runs', validate('param', IdParam), async (c) => {
       const m = await deps.mailboxes.get(c.get('caller'), c.req.valid('param').id);
-      for (const [field, label] of [['imported', 'Move imported mails to'], ['notImported', 'Move not imported mails to']] as const)
+      for (const [field, label] of [
+        ['imported', 'Move imported mails to'],
+        ['notImported', 'Move not imported mails to'],
+      ] as const)
         if (m.folders[field] === null)
-          throw new RelayError('validation', `folders.${field} ("${label}") must be set before importing`, { field: `folders.${field}` });
+          throw new RelayError('validation', `folders.${field} ("${label}") must be set before importing`, {
+            field: `folders.${field}`,
+          });
       const { run, done } = deps.imports.start(m.id, 'manual');
       done.catch(() => {});
       return c.json(run, 202);

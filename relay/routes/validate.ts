@@ -13,10 +13,18 @@ export function describeIssue(issue: Issue): { field: string; message: string } 
     return { field, message: `${field} is not a known field` };
   }
   const field = path.join('.') || '(body)';
-  if (issue.code === 'invalid_type' && issue.input === undefined) return { field, message: `${field} is required` };
-  if (issue.code === 'invalid_type') return { field, message: `${field} must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}` };
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return { field, message: `${field} is required` };
+  if (issue.code === 'invalid_type')
+    return {
+      field,
+      message: `${field} must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`,
+    };
   if (issue.code === 'invalid_value' || issue.code === 'invalid_union')
-    return { field, message: `${field} ${issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: ').replace(/:\s*$/, '')}` };
+    return {
+      field,
+      message: `${field} ${issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: ').replace(/:\s*$/, '')}`,
+    };
   return { field, message: `${field} ${issue.message}` };
 }
 
@@ -28,7 +36,10 @@ export function validationError(error: { issues: Issue[] }): RelayError {
 }
 
 /** zod-validated input on every route; a failure is a 400 that names the field (DESIGN §2 errors). */
-export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
+export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(
+  target: Target,
+  schema: T,
+) =>
   zValidator(target, schema, (result) => {
     if (!result.success) throw validationError(result.error as { issues: Issue[] });
   });

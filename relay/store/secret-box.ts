@@ -20,7 +20,8 @@ export class SecretBox {
 
   /** Seals with the first key; opens with whichever key sealed the value (rotate-key keeps the old one). */
   constructor(key: Buffer, ...older: Buffer[]) {
-    for (const k of [key, ...older]) if (k.length !== 32) throw new RelayError('config', 'The secret key must be 32 bytes.');
+    for (const k of [key, ...older])
+      if (k.length !== 32) throw new RelayError('config', 'The secret key must be 32 bytes.');
     this.key = key;
     this.id = keyId(key);
     this.byId = new Map([...older, key].map((k) => [keyId(k), k]));

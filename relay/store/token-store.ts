@@ -54,7 +54,14 @@ export class TokenStore {
     const token = `mc_${randomBytes(32).toString('base64url')}`;
     const id = randomUUID();
     await this.change((d) => {
-      d.tokens.push({ id, user, roles, hash: hashToken(token), createdAt: new Date().toISOString(), revokedAt: null });
+      d.tokens.push({
+        id,
+        user,
+        roles,
+        hash: hashToken(token),
+        createdAt: new Date().toISOString(),
+        revokedAt: null,
+      });
     });
     return { id, token };
   }

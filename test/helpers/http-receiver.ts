@@ -51,7 +51,9 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         const status = queue.shift() ?? 200;
         posts.push({ key: got.key, status });
         if (status >= 200 && status < 300) accepted.set(got.key, got);
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 422 ? 'invoice already booked' : 'ok');
+        res
+          .writeHead(status, { 'content-type': 'text/plain' })
+          .end(status === 422 ? 'invoice already booked' : 'ok');
       })
       .catch((e: Error) => res.writeHead(400).end(e.message));
   });

@@ -20,7 +20,9 @@ export interface ImportEnv {
 }
 
 /** The real relay on a fresh data directory, importing from a real Dovecot. */
-export async function startImportEnv(opts: { dovecot?: DovecotOptions; env?: Record<string, string> } = {}): Promise<ImportEnv> {
+export async function startImportEnv(
+  opts: { dovecot?: DovecotOptions; env?: Record<string, string> } = {},
+): Promise<ImportEnv> {
   const dovecot = await startDovecot(opts.dovecot);
   const driver = createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
   const t = await startTestRelay({ driver, env: { RELAY_RETRY_BASE_SECONDS: '0', ...opts.env } });
@@ -53,7 +55,9 @@ export async function startImportEnv(opts: { dovecot?: DovecotOptions; env?: Rec
       if (!existsSync(dir)) return [];
       return readdirSync(dir).map((key) => ({
         key,
-        files: readdirSync(join(dir, key)).filter((f) => f !== 'message.json').sort(),
+        files: readdirSync(join(dir, key))
+          .filter((f) => f !== 'message.json')
+          .sort(),
         meta: JSON.parse(readFileSync(join(dir, key, 'message.json'), 'utf8')) as Record<string, unknown>,
       }));
     },

@@ -4,7 +4,8 @@
  * on loopback, over HTTPS with a certificate made at start (CN=localhost, SAN DNS:localhost, IP:127.0.0.1).
  *
  * On top of the library it adds: the identity and scope the next sign-ins act as, one-shot failures of
- * /token and /authorize, a record of /token requests, and an RFC 7662 /introspect that answers
+ * /token and /authorize, a record of /token requests, Microsoft's admin consent page (any path ending
+ * in /v2.0/adminconsent, see `adminConsentPage`), and an RFC 7662 /introspect that answers
  * `{ active: true, ...claims }` only for unexpired access tokens this server signed (Dovecot's oauth2
  * passdb uses it), `{ active: false }` for anything else.
  *
@@ -55,6 +56,8 @@ export interface Oidc {
   tokenUrl: string;
   introspectUrl: string;
   jwksUrl: string;
+  /** `${issuer}/v2.0/adminconsent`, where MSAL-style authorities send the tenant-wide admin consent. */
+  adminConsentUrl: string;
   /** The identity the next sign-ins act as: claims merged into the ID token AND access token (email,
    * preferred_username, name, tid, oid, upn ...). Replaces the previous identity. */
   setUser(claims: Record<string, unknown>): void;
@@ -183,6 +186,10 @@ export async function startOidc(opts: OidcOptions = {}): Promise<Oidc> {
       );
       return;
     }
+    if (req.method === 'GET' && pathname.endsWith(ADMIN_CONSENT_PATH)) {
+      adminConsentPage(req, res, typeof user.tid === 'string' ? user.tid : TEST_TENANT);
+      return;
+    }
     if (req.method === 'GET' && pathname.endsWith('/.well-known/openid-configuration')) {
       req.url = '/.well-known/openid-configuration';
     }
@@ -235,6 +242,7 @@ export async function startOidc(opts: OidcOptions = {}): Promise<Oidc> {
     tokenUrl: `${url}/token`,
     introspectUrl: `${url}/introspect`,
     jwksUrl: `${url}/jwks`,
+    adminConsentUrl: `${url}${ADMIN_CONSENT_PATH}`,
     setUser(claims) {
       user = { ...claims };
     },
@@ -274,6 +282,57 @@ export async function startOidc(opts: OidcOptions = {}): Promise<Oidc> {
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+const ADMIN_CONSENT_PATH = '/v2.0/adminconsent';
+/** The tenant an admin consent is given for when the current user has no `tid` claim. */
+export const TEST_TENANT = 'test-tenant';
+
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Microsoft's "Permissions requested" page of the v2.0 admin consent endpoint, as far as the seed page
+ * describes it: a "Consent on behalf of your organization" box and an "Accept" button. Accept with the
+ * box ticked redirects with `admin_consent=True&tenant=…`; unticked (or Cancel) with Microsoft's
+ * refusal, `error=access_denied&error_description=AADSTS65004…`. The form posts back here (GET), so
+ * the redirect is a plain 302, as Microsoft's is.
+ */
+function adminConsentPage(req: IncomingMessage, res: ServerResponse, tenant: string): void {
+  const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
+  const redirectUri = q.get('redirect_uri');
+  if (!redirectUri || !q.get('client_id')) {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('client_id and redirect_uri are required');
+    return;
+  }
+  const decision = q.get('decision');
+  if (decision) {
+    const back = new URL(redirectUri);
+    if (decision === 'accept' && q.get('on_behalf') === '1') {
+      back.searchParams.set('admin_consent', 'True');
+      back.searchParams.set('tenant', tenant);
+    } else {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set(
+        'error_description',
+        'AADSTS65004: User declined to consent to access the app on behalf of the organization.',
+      );
+    }
+    back.searchParams.set('state', q.get('state') ?? '');
+    res.writeHead(302, { location: back.href }).end();
+    return;
+  }
+  const hidden = ['client_id', 'scope', 'redirect_uri', 'state']
+    .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(q.get(name) ?? '')}">`)
+    .join('');
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Permissions requested</title></head>
+<body><form method="get"><h1>Permissions requested</h1>
+<p>${escapeHtml(q.get('client_id') ?? '')} wants to read mail (${escapeHtml(q.get('scope') ?? '')}).</p>
+${hidden}
+<label><input type="checkbox" name="on_behalf" value="1"> Consent on behalf of your organization</label>
+<p><button type="submit" name="decision" value="cancel">Cancel</button>
+<button type="submit" name="decision" value="accept">Accept</button></p>
+</form></body></html>`);
 }
 
 function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {

@@ -13,14 +13,21 @@ export interface TestRelay {
   dataDir: string;
   tokens: { admin: string; alice: string; bob: string; clerk: string };
   /** A JSON request as `token`; returns status and parsed body. */
-  call(token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  call(
+    token: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; text: string }>;
   /** Stops this relay and opens a new one on the same data directory (a restart). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The real relay (store, key, tokens, routes) on a fresh data directory, without a socket. */
-export async function startTestRelay(opts: { env?: Record<string, string>; driver?: MailboxDriver } = {}): Promise<TestRelay> {
+export async function startTestRelay(
+  opts: { env?: Record<string, string>; driver?: MailboxDriver } = {},
+): Promise<TestRelay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-relay-'));
   const config = loadConfig({ RELAY_DATA_DIR: dataDir, ...opts.env });
   const open = async () => {

@@ -19,14 +19,28 @@ export class HttpTarget implements DeliveryTarget {
 
   async deliver(key: string, mail: StagedMail, meta: MailMetadata): Promise<DeliveryResult> {
     const form = new FormData();
-    const documents = mail.documents.map(({ filename, type, size, sha256 }) => ({ filename, type, size, sha256 }));
-    form.append('metadata', new Blob([JSON.stringify({ ...meta, documents })], { type: 'application/json' }), 'message.json');
+    const documents = mail.documents.map(({ filename, type, size, sha256 }) => ({
+      filename,
+      type,
+      size,
+      sha256,
+    }));
+    form.append(
+      'metadata',
+      new Blob([JSON.stringify({ ...meta, documents })], { type: 'application/json' }),
+      'message.json',
+    );
     for (const d of mail.documents) form.append('document', await openAsBlob(d.path), d.filename);
     const headers: Record<string, string> = { 'Idempotency-Key': `${meta.mailboxId}:${key}` };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
-      res = await fetch(this.url, { method: 'POST', body: form, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(this.url, {
+        method: 'POST',
+        body: form,
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (e) {
       const why = (e as Error).name === 'TimeoutError' ? 'timed out' : 'could not be reached';
       return { status: 'transient', detail: `The delivery target ${why}.` };

@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { StagedMail } from './staging.js';
@@ -32,8 +42,15 @@ export class OutboxTarget implements DeliveryTarget {
   constructor(private readonly root: string) {}
 
   async deliver(key: string, mail: StagedMail, meta: MailMetadata): Promise<DeliveryResult> {
-    const documents = mail.documents.map(({ filename, type, size, sha256 }) => ({ filename, type, size, sha256 }));
-    writeFileSync(join(mail.dir, 'message.json'), JSON.stringify({ ...meta, documents }, null, 2), { mode: 0o600 });
+    const documents = mail.documents.map(({ filename, type, size, sha256 }) => ({
+      filename,
+      type,
+      size,
+      sha256,
+    }));
+    writeFileSync(join(mail.dir, 'message.json'), JSON.stringify({ ...meta, documents }, null, 2), {
+      mode: 0o600,
+    });
     const parent = join(this.root, meta.mailboxId);
     mkdirSync(parent, { recursive: true, mode: 0o700 });
     const final = join(parent, key);

@@ -13,7 +13,13 @@ const mails = () =>
       buildMail({
         subject: `Invoice ${i}`,
         messageId: `<crash-${i}@test>`,
-        attachments: [{ filename: `invoice-${i}.pdf`, content: pdfBytes(5000, `crash-${i}`), contentType: 'application/pdf' }],
+        attachments: [
+          {
+            filename: `invoice-${i}.pdf`,
+            content: pdfBytes(5000, `crash-${i}`),
+            contentType: 'application/pdf',
+          },
+        ],
       }),
     ),
   );
@@ -52,17 +58,20 @@ async function everyMailOnce(e: ImportEnv, id: string) {
 }
 
 describe('a relay killed mid-run, then restarted', () => {
-  it.each(['after-deliver', 'after-record', 'after-move'])('SIGKILL %s: every mail delivered once and moved once', async (failpoint) => {
-    const { e, id, cliEnv } = await setUp();
-    const crashed = relayCli(['import', '--mailbox', id], { ...cliEnv, RELAY_FAILPOINT: failpoint });
-    expect((await crashed.exited).signal).toBe('SIGKILL');
-    expect(outboxKeys(e, id)).toHaveLength(N);
+  it.each(['after-deliver', 'after-record', 'after-move'])(
+    'SIGKILL %s: every mail delivered once and moved once',
+    async (failpoint) => {
+      const { e, id, cliEnv } = await setUp();
+      const crashed = relayCli(['import', '--mailbox', id], { ...cliEnv, RELAY_FAILPOINT: failpoint });
+      expect((await crashed.exited).signal).toBe('SIGKILL');
+      expect(outboxKeys(e, id)).toHaveLength(N);
 
-    const again = relayCli(['import', '--mailbox', id], cliEnv);
-    const { code } = await again.exited;
-    expect(code, again.err()).toBe(0);
-    await everyMailOnce(e, id);
-  });
+      const again = relayCli(['import', '--mailbox', id], cliEnv);
+      const { code } = await again.exited;
+      expect(code, again.err()).toBe(0);
+      await everyMailOnce(e, id);
+    },
+  );
 
   it('recognises delivered mails after a UIDVALIDITY change and only moves them', async () => {
     const { e, id, cliEnv } = await setUp();
@@ -82,7 +91,8 @@ describe('a relay killed mid-run, then restarted', () => {
   it('SIGTERM finishes the mails in hand, records and moves them, and stops', async () => {
     const { e, id, cliEnv } = await setUp();
     const run = relayCli(['import', '--mailbox', id], cliEnv);
-    for (let i = 0; i < 400 && outboxKeys(e, id).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && outboxKeys(e, id).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     run.child.kill('SIGTERM');
     const { code } = await run.exited;
     expect(code, run.err()).toBe(0);

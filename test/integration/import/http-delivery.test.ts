@@ -7,7 +7,9 @@ let env: ImportEnv;
 let receiver: HttpReceiver;
 beforeAll(async () => {
   receiver = await startHttpReceiver();
-  env = await startImportEnv({ env: { RELAY_DELIVERY_URL: receiver.url, RELAY_DELIVERY_TOKEN: 'target-token', RELAY_MAX_TRIES: '3' } });
+  env = await startImportEnv({
+    env: { RELAY_DELIVERY_URL: receiver.url, RELAY_DELIVERY_TOKEN: 'target-token', RELAY_MAX_TRIES: '3' },
+  });
 });
 afterAll(async () => {
   await env?.close();
@@ -41,11 +43,19 @@ describe('delivery to an HTTP target', () => {
     expect(new Set(receiver.posts.map((p) => p.key)).size).toBe(1);
     const got = receiver.accepted.get(receiver.posts[0]!.key)!;
     expect(got.documents.map((d) => d.name)).toEqual(['invoice-1.pdf', 'scan-1.pdf']);
-    expect(got.metadata).toMatchObject({ messageId: '<http-1@test>', subject: 'Invoice 1', company: 'Acme GmbH' });
+    expect(got.metadata).toMatchObject({
+      messageId: '<http-1@test>',
+      subject: 'Invoice 1',
+      company: 'Acme GmbH',
+    });
   });
 
   it('moves a mail the target rejects (422) to "not imported" with the reason', async () => {
-    const id = await env.mailbox({ source: 'Reject', imported: 'Reject-Imported', notImported: 'Reject-Not' });
+    const id = await env.mailbox({
+      source: 'Reject',
+      imported: 'Reject-Imported',
+      notImported: 'Reject-Not',
+    });
     await env.dovecot.appendMessages('alice', 'Reject', [await invoice(2)]);
     receiver.answer(422);
     const run = await env.run(id);

@@ -9,7 +9,9 @@ const invoice = (n: number, size = 4096) =>
     subject: `Invoice ${n}`,
     messageId: `<invoice-${n}-${Math.random().toString(36).slice(2)}@test>`,
     text: 'Please find the invoice attached.',
-    attachments: [{ filename: `invoice-${n}.pdf`, content: pdfBytes(size, `inv-${n}`), contentType: 'application/pdf' }],
+    attachments: [
+      { filename: `invoice-${n}.pdf`, content: pdfBytes(size, `inv-${n}`), contentType: 'application/pdf' },
+    ],
   });
 
 let env: ImportEnv;
@@ -20,7 +22,11 @@ afterAll(() => env?.close());
 
 describe('an import run over the corpus', () => {
   it('imports mails with documents, moves the rest to "not imported", and a second run imports nothing', async () => {
-    const id = await env.mailbox({ source: 'Corpus', imported: 'Corpus-Imported', notImported: 'Corpus-Not' });
+    const id = await env.mailbox({
+      source: 'Corpus',
+      imported: 'Corpus-Imported',
+      notImported: 'Corpus-Not',
+    });
     const raws = await Promise.all(corpus.map((c) => c.build()));
     await env.dovecot.appendMessages('alice', 'Corpus', raws);
 
@@ -28,7 +34,11 @@ describe('an import run over the corpus', () => {
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(run.mails).toHaveLength(corpus.length);
     const withDocs = corpus.filter((c) => c.expect.documents > 0).length;
-    expect(run.counts).toMatchObject({ seen: corpus.length, imported: withDocs, notImported: corpus.length - withDocs });
+    expect(run.counts).toMatchObject({
+      seen: corpus.length,
+      imported: withDocs,
+      notImported: corpus.length - withDocs,
+    });
     corpus.forEach((c, i) => {
       const mail = run.mails[i]!;
       expect(mail.outcome, c.name).toBe(c.expect.documents > 0 ? 'imported' : 'not_imported');
@@ -53,7 +63,10 @@ describe('an import run over the corpus', () => {
     const id = await env.mailbox({ source: 'Big', imported: 'Big-Imported', notImported: 'Big-Not' });
     const pdf = pdfBytes(25 * 1024 * 1024, 'big');
     await env.dovecot.appendMessages('alice', 'Big', [
-      await buildMail({ subject: 'Big scan', attachments: [{ filename: 'scan.pdf', content: pdf, contentType: 'application/pdf' }] }),
+      await buildMail({
+        subject: 'Big scan',
+        attachments: [{ filename: 'scan.pdf', content: pdf, contentType: 'application/pdf' }],
+      }),
     ]);
     const run = await env.run(id);
     expect(run.counts.imported).toBe(1);
@@ -64,7 +77,10 @@ describe('an import run over the corpus', () => {
     const local = await startImportEnv({ env: { RELAY_MAX_MAIL_MB: '1' } });
     try {
       const id = await local.mailbox();
-      await local.dovecot.appendMessages('alice', 'INBOX', [await invoice(1, 2 * 1024 * 1024), await invoice(2)]);
+      await local.dovecot.appendMessages('alice', 'INBOX', [
+        await invoice(1, 2 * 1024 * 1024),
+        await invoice(2),
+      ]);
       const run = await local.run(id);
       expect(run.mails.map((m) => [m.outcome, m.reason])).toEqual([
         ['not_imported', 'too_large'],
@@ -77,8 +93,15 @@ describe('an import run over the corpus', () => {
   });
 
   it('handles folders named with umlauts, ampersands and spaces', async () => {
-    const id = await env.mailbox({ source: 'Ärger & Co', imported: 'Rechnungen/Importiert', notImported: 'Rechnungen/Nicht importiert' });
-    await env.dovecot.appendMessages('alice', 'Ärger & Co', [await invoice(10), await buildMail({ subject: 'Hello', text: 'no invoice' })]);
+    const id = await env.mailbox({
+      source: 'Ärger & Co',
+      imported: 'Rechnungen/Importiert',
+      notImported: 'Rechnungen/Nicht importiert',
+    });
+    await env.dovecot.appendMessages('alice', 'Ärger & Co', [
+      await invoice(10),
+      await buildMail({ subject: 'Hello', text: 'no invoice' }),
+    ]);
     const run = await env.run(id);
     expect(run.counts).toMatchObject({ imported: 1, notImported: 1 });
     expect(await env.dovecot.messageCount('alice', 'Rechnungen/Importiert')).toBe(1);
@@ -102,7 +125,11 @@ describe('an import run over the corpus', () => {
 
   it('refuses a second run of one mailbox while one is going (409), scheduled or manual', async () => {
     const id = await env.mailbox({ source: 'Busy', imported: 'Busy-Imported', notImported: 'Busy-Not' });
-    await env.dovecot.appendMessages('alice', 'Busy', await Promise.all(Array.from({ length: 30 }, (_, i) => invoice(100 + i))));
+    await env.dovecot.appendMessages(
+      'alice',
+      'Busy',
+      await Promise.all(Array.from({ length: 30 }, (_, i) => invoice(100 + i))),
+    );
     const first = env.t.relay.imports.start(id, 'schedule');
     const res = await env.t.call(env.t.tokens.admin, 'POST', `/api/mailboxes/${id}/runs`);
     expect(res.status).toBe(409);
@@ -112,7 +139,8 @@ describe('an import run over the corpus', () => {
     const after = await env.t.call(env.t.tokens.admin, 'POST', `/api/mailboxes/${id}/runs`);
     expect(after.status).toBe(202);
     expect(after.body).toMatchObject({ status: 'running', trigger: 'manual' });
-    for (let i = 0; i < 100 && env.t.relay.imports.isRunning(id); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && env.t.relay.imports.isRunning(id); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const runs = await env.t.call(env.t.tokens.admin, 'GET', `/api/mailboxes/${id}/runs`);
     expect(runs.body.map((r: { trigger: string }) => r.trigger)).toEqual(['manual', 'schedule']);
     const one = await env.t.call(env.t.tokens.clerk, 'GET', `/api/runs/${done.id}`);
@@ -126,7 +154,10 @@ describe('an import run over the corpus', () => {
     await env.t.relay.mailboxes.update(ADMIN, id, { password: 'wrong' });
     const run = await env.run(id);
     expect(run.error?.kind).toBe('auth');
-    expect((await env.t.relay.mailboxes.find(id))!.state).toMatchObject({ status: 'auth_failed', paused: true });
+    expect((await env.t.relay.mailboxes.find(id))!.state).toMatchObject({
+      status: 'auth_failed',
+      paused: true,
+    });
     await env.t.relay.mailboxes.update(ADMIN, id, { password: 'alice-secret' });
     expect((await env.t.relay.mailboxes.find(id))!.state).toMatchObject({ status: 'ok', paused: false });
     expect((await env.run(id)).status).toBe('completed');

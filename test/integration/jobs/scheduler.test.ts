@@ -32,11 +32,20 @@ describe('Auto processing schedules', () => {
   });
 
   it('a scheduled tick during a manual run starts no second run', async () => {
-    const id = await env.mailbox({ source: 'Overlap', imported: 'Overlap-Imported', notImported: 'Overlap-Not' });
+    const id = await env.mailbox({
+      source: 'Overlap',
+      imported: 'Overlap-Imported',
+      notImported: 'Overlap-Not',
+    });
     await env.t.relay.mailboxes.update(ADMIN, id, { autoProcessing: true });
     const mails = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        buildMail({ subject: `I ${i}`, attachments: [{ filename: `i${i}.pdf`, content: pdfBytes(20_000, `o${i}`), contentType: 'application/pdf' }] }),
+        buildMail({
+          subject: `I ${i}`,
+          attachments: [
+            { filename: `i${i}.pdf`, content: pdfBytes(20_000, `o${i}`), contentType: 'application/pdf' },
+          ],
+        }),
       ),
     );
     await env.dovecot.appendMessages('alice', 'Overlap', mails);
@@ -52,7 +61,10 @@ describe('Auto processing schedules', () => {
     const id = await env.mailbox({ source: 'Tick', imported: 'Tick-Imported', notImported: 'Tick-Not' });
     await env.t.relay.mailboxes.update(ADMIN, id, { autoProcessing: true });
     await env.dovecot.appendMessages('alice', 'Tick', [
-      await buildMail({ subject: 'x', attachments: [{ filename: 'a.pdf', content: pdfBytes(3000, 'tick'), contentType: 'application/pdf' }] }),
+      await buildMail({
+        subject: 'x',
+        attachments: [{ filename: 'a.pdf', content: pdfBytes(3000, 'tick'), contentType: 'application/pdf' }],
+      }),
     ]);
     await scheduler.fire(id);
     expect(env.t.relay.runs.list(id)[0]).toMatchObject({ trigger: 'schedule', status: 'completed' });

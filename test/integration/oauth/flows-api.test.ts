@@ -18,13 +18,17 @@ afterEach(() => t.close());
 
 describe('Office 365 admin consent', () => {
   it('only the Azure Active Directory Manager may start it', async () => {
-    const res = await t.call(t.tokens.alice, 'POST', '/api/consent/microsoft/start', { redirectUri: `${EXT}/consent` });
+    const res = await t.call(t.tokens.alice, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('Azure Active Directory Manager');
   });
 
   it('records the tenant once the admin consented on behalf of the organisation', async () => {
-    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', { redirectUri: `${EXT}/consent` });
+    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
     expect(start.status).toBe(200);
     const url = new URL(start.body.authUrl);
     expect(url.pathname).toBe('/organizations/v2.0/adminconsent');
@@ -42,14 +46,28 @@ describe('Office 365 admin consent', () => {
   });
 
   it('a reused or foreign state is refused with 400', async () => {
-    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', { redirectUri: `${EXT}/consent` });
+    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
     const redirectUrl = `${EXT}/consent?admin_consent=True&tenant=t1&state=${start.body.state}`;
-    expect((await t.call(manager, 'POST', '/api/consent/microsoft/complete', { state: start.body.state, redirectUrl })).status).toBe(201);
-    const again = await t.call(manager, 'POST', '/api/consent/microsoft/complete', { state: start.body.state, redirectUrl });
+    expect(
+      (
+        await t.call(manager, 'POST', '/api/consent/microsoft/complete', {
+          state: start.body.state,
+          redirectUrl,
+        })
+      ).status,
+    ).toBe(201);
+    const again = await t.call(manager, 'POST', '/api/consent/microsoft/complete', {
+      state: start.body.state,
+      redirectUrl,
+    });
     expect(again.status).toBe(400);
     expect(again.body.error).toMatchObject({ kind: 'validation', field: 'state' });
     const other = (await t.relay.tokens.create('other-admin', ['Azure Active Directory Manager'])).token;
-    const second = await t.call(manager, 'POST', '/api/consent/microsoft/start', { redirectUri: `${EXT}/consent` });
+    const second = await t.call(manager, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
     const foreign = await t.call(other, 'POST', '/api/consent/microsoft/complete', {
       state: second.body.state,
       redirectUrl: `${EXT}/consent?admin_consent=True&tenant=t2&state=${second.body.state}`,
@@ -58,7 +76,9 @@ describe('Office 365 admin consent', () => {
   });
 
   it('an unticked "on behalf of your organisation" or a refusal is explained', async () => {
-    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', { redirectUri: `${EXT}/consent` });
+    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
     const denied = await t.call(manager, 'POST', '/api/consent/microsoft/complete', {
       state: start.body.state,
       redirectUrl: `${EXT}/consent?error=access_denied&error_description=AADSTS65004&state=${start.body.state}`,
@@ -70,13 +90,17 @@ describe('Office 365 admin consent', () => {
 
 describe('connect flow input', () => {
   it('accepts only extension identity redirect URIs', async () => {
-    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', { redirectUri: 'https://evil.example.com/cb' });
+    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', {
+      redirectUri: 'https://evil.example.com/cb',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.field).toBe('redirectUri');
   });
 
   it('builds a PKCE sign-in URL with the extension redirect and a state', async () => {
-    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', { redirectUri: `${EXT}/microsoft` });
+    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', {
+      redirectUri: `${EXT}/microsoft`,
+    });
     expect(res.status).toBe(200);
     const url = new URL(res.body.authUrl);
     expect(url.origin).toBe('https://login.microsoftonline.com');
@@ -87,8 +111,13 @@ describe('connect flow input', () => {
   });
 
   it('says "access denied" in words, and refuses a wrong state', async () => {
-    const start = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', { redirectUri: `${EXT}/microsoft` });
-    const wrong = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/complete', { state: 'nope', redirectUrl: `${EXT}/microsoft?code=x&state=nope` });
+    const start = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', {
+      redirectUri: `${EXT}/microsoft`,
+    });
+    const wrong = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/complete', {
+      state: 'nope',
+      redirectUrl: `${EXT}/microsoft?code=x&state=nope`,
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.field).toBe('state');
     const denied = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/complete', {
@@ -96,11 +125,16 @@ describe('connect flow input', () => {
       redirectUrl: `${EXT}/microsoft?error=access_denied&error_description=The+user+cancelled&state=${start.body.state}`,
     });
     expect(denied.status).toBe(400);
-    expect(denied.body.error).toMatchObject({ kind: 'access_denied', message: expect.stringContaining('cancelled') });
+    expect(denied.body.error).toMatchObject({
+      kind: 'access_denied',
+      message: expect.stringContaining('cancelled'),
+    });
   });
 
   it('tells which variables are missing when a provider is not configured', async () => {
-    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/google/start', { redirectUri: `${EXT}/google` });
+    const res = await t.call(t.tokens.alice, 'POST', '/api/oauth/google/start', {
+      redirectUri: `${EXT}/google`,
+    });
     expect(res.status).toBe(500);
     expect(res.body.error.message).toContain('RELAY_GOOGLE_CLIENT_ID');
   });

@@ -8,7 +8,12 @@ import { type Oidc, startOidc } from '../../helpers/oidc.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
 const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org';
-const ALICE = { email: 'alice@example.test', preferred_username: 'alice@example.test', tid: 'tenant-acme', oid: 'oid-alice' };
+const ALICE = {
+  email: 'alice@example.test',
+  preferred_username: 'alice@example.test',
+  tid: 'tenant-acme',
+  oid: 'oid-alice',
+};
 
 let oidc: Oidc;
 let dovecot: Dovecot;
@@ -25,7 +30,8 @@ const env = () => ({
   RELAY_GOOGLE_AUTH_URL: oidc.authorizeUrl,
   RELAY_GOOGLE_TOKEN_URL: oidc.tokenUrl,
 });
-const driver = () => createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
+const driver = () =>
+  createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
 
 beforeAll(async () => {
   oidc = await startOidc({ user: ALICE });
@@ -38,7 +44,11 @@ beforeAll(async () => {
   });
   dovecot = await startDovecot({
     users: [{ name: 'alice@example.test', password: 'unused-pass' }],
-    oauth2: { introspectionUrl: oidc.introspectUrl, caCertPath: oidc.caCertPath, delegates: { 'shared@example.test': ['alice@example.test'] } },
+    oauth2: {
+      introspectionUrl: oidc.introspectUrl,
+      caCertPath: oidc.caCertPath,
+      delegates: { 'shared@example.test': ['alice@example.test'] },
+    },
   });
   await dovecot.createFolder('alice@example.test', 'Imported');
   await dovecot.createFolder('alice@example.test', 'NotImported');
@@ -53,12 +63,18 @@ afterAll(async () => {
 
 /** What chrome.identity.launchWebAuthFlow does: follow the sign-in until it lands on the extension's redirect. */
 async function signIn(provider: 'microsoft' | 'google', mailboxId?: string) {
-  const start = await t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/start`, { redirectUri: `${EXT}/${provider}`, ...(mailboxId ? { mailboxId } : {}) });
+  const start = await t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/start`, {
+    redirectUri: `${EXT}/${provider}`,
+    ...(mailboxId ? { mailboxId } : {}),
+  });
   expect(start.status, start.text).toBe(200);
   const res = await fetch(start.body.authUrl, { redirect: 'manual' });
   const redirectUrl = res.headers.get('location')!;
   expect(redirectUrl.startsWith(`${EXT}/${provider}`)).toBe(true);
-  return t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/complete`, { state: start.body.state, redirectUrl });
+  return t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/complete`, {
+    state: start.body.state,
+    redirectUrl,
+  });
 }
 
 const pointAtDovecot = (id: string) =>
@@ -83,7 +99,8 @@ describe('Office 365', () => {
       hasPassword: false,
       company: '',
     });
-    for (const secret of ['planted-ms-secret', ...issuedRefreshTokens]) expect(res.text).not.toContain(secret);
+    for (const secret of ['planted-ms-secret', ...issuedRefreshTokens])
+      expect(res.text).not.toContain(secret);
     id = res.body.id;
   });
 
@@ -91,19 +108,27 @@ describe('Office 365', () => {
     await pointAtDovecot(id);
     const check = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${id}/check`, {});
     expect(check.body.ok, JSON.stringify(check.body)).toBe(true);
-    expect(check.body.folders.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['INBOX', 'Imported']));
+    expect(check.body.folders.map((f: { path: string }) => f.path)).toEqual(
+      expect.arrayContaining(['INBOX', 'Imported']),
+    );
     await dovecot.appendMessage(
       'alice@example.test',
       'INBOX',
-      await buildMail({ subject: 'O365 invoice', messageId: '<o365-1@test>', attachments: [{ filename: 'a.pdf', content: pdfBytes(3000, 'o365'), contentType: 'application/pdf' }] }),
+      await buildMail({
+        subject: 'O365 invoice',
+        messageId: '<o365-1@test>',
+        attachments: [{ filename: 'a.pdf', content: pdfBytes(3000, 'o365'), contentType: 'application/pdf' }],
+      }),
     );
     const run = await t.relay.imports.start(id, 'manual').done;
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(run.counts.imported).toBe(1);
   });
 
-  it('opens a shared mailbox with the delegate\'s sign-in', async () => {
-    await t.relay.mailboxes.update(ADMIN, id, { sharedMailbox: { enabled: true, address: 'shared@example.test' } });
+  it("opens a shared mailbox with the delegate's sign-in", async () => {
+    await t.relay.mailboxes.update(ADMIN, id, {
+      sharedMailbox: { enabled: true, address: 'shared@example.test' },
+    });
     const check = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${id}/check`, {});
     expect(check.body.ok, JSON.stringify(check.body)).toBe(true);
     expect(check.body.folders.map((f: { path: string }) => f.path)).toContain('Rechnungen');
@@ -161,11 +186,17 @@ describe('Gmail', () => {
 
     const ok = await signIn('google');
     expect(ok.status, ok.text).toBe(201);
-    expect(ok.body).toMatchObject({ provider: 'google', username: 'alice@example.test', imap: { host: 'imap.gmail.com', port: 993 } });
+    expect(ok.body).toMatchObject({
+      provider: 'google',
+      username: 'alice@example.test',
+      imap: { host: 'imap.gmail.com', port: 993 },
+    });
     await pointAtDovecot(ok.body.id);
     const check = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${ok.body.id}/check`, {});
     expect(check.body.ok, JSON.stringify(check.body)).toBe(true);
-    const patch = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${ok.body.id}`, { sharedMailbox: { enabled: true, address: 'x@example.test' } });
+    const patch = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${ok.body.id}`, {
+      sharedMailbox: { enabled: true, address: 'x@example.test' },
+    });
     expect(patch.status).toBe(400);
   });
 });

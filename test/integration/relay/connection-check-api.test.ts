@@ -12,8 +12,12 @@ beforeAll(async () => {
   dovecot = await startDovecot();
   await dovecot.createFolder('alice', 'Rechnungen/Eingang-Ü');
   await dovecot.createFolder('alice', 'R&D');
-  t = await startTestRelay({ driver: createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } }) });
-  guarded = await startTestRelay({ driver: createImapDriver({ allow: parseAllowList([]), tls: { ca: dovecot.caCertPem } }) });
+  t = await startTestRelay({
+    driver: createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } }),
+  });
+  guarded = await startTestRelay({
+    driver: createImapDriver({ allow: parseAllowList([]), tls: { ca: dovecot.caCertPem } }),
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -47,7 +51,12 @@ describe('Check connection and load folders', () => {
 
   it('says a wrong password is an auth failure, quickly, without echoing it', async () => {
     const started = Date.now();
-    const res = await t.call(t.tokens.alice, 'POST', '/api/connection-check', settings({ password: 'planted-Wrong-99' }));
+    const res = await t.call(
+      t.tokens.alice,
+      'POST',
+      '/api/connection-check',
+      settings({ password: 'planted-Wrong-99' }),
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     expect(res.body.ok).toBe(false);
     expect(res.body.error.kind).toBe('auth');
@@ -57,7 +66,12 @@ describe('Check connection and load folders', () => {
 
   it('tells a closed port apart from a wrong password', async () => {
     const port = await freePort();
-    const res = await t.call(t.tokens.alice, 'POST', '/api/connection-check', settings({ imap: { host: '127.0.0.1', port, security: 'tls' } }));
+    const res = await t.call(
+      t.tokens.alice,
+      'POST',
+      '/api/connection-check',
+      settings({ imap: { host: '127.0.0.1', port, security: 'tls' } }),
+    );
     expect(res.body.ok).toBe(false);
     expect(res.body.error.kind).toBe('network');
   });
@@ -73,7 +87,11 @@ describe('Check connection and load folders', () => {
       t.tokens.alice,
       'POST',
       '/api/mailboxes',
-      imapMailbox({ imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' }, username: 'alice', password: 'alice-secret' }),
+      imapMailbox({
+        imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+        username: 'alice',
+        password: 'alice-secret',
+      }),
     );
     const saved = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${created.body.id}/check`, {});
     expect(saved.body.ok).toBe(true);
@@ -85,7 +103,12 @@ describe('Check connection and load folders', () => {
   });
 
   it('validates the request per field', async () => {
-    const res = await t.call(t.tokens.alice, 'POST', '/api/connection-check', settings({ imap: { host: '127.0.0.1', port: 0, security: 'tls' } }));
+    const res = await t.call(
+      t.tokens.alice,
+      'POST',
+      '/api/connection-check',
+      settings({ imap: { host: '127.0.0.1', port: 0, security: 'tls' } }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ kind: 'validation', field: 'imap.port' });
   });

@@ -31,7 +31,11 @@ describe('mailboxes API', () => {
   });
 
   it.each([
-    [{ imap: { host: 'imap.example.com', port: 70000, security: 'tls' } }, 'imap.port', 'between 1 and 65535'],
+    [
+      { imap: { host: 'imap.example.com', port: 70000, security: 'tls' } },
+      'imap.port',
+      'between 1 and 65535',
+    ],
     [{ imap: { host: 'a'.repeat(254), port: 993, security: 'tls' } }, 'imap.host', '253'],
     [{ imap: { host: 'bad host!', port: 993, security: 'tls' } }, 'imap.host', 'host name'],
     [{ imap: { host: 'imap.example.com', port: 993, security: 'ssl3' } }, 'imap.security', ''],
@@ -67,21 +71,33 @@ describe('mailboxes API', () => {
     const { body: m } = await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox());
     const patched = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, {
       description: 'Renamed',
-      folders: { source: 'INBOX', imported: 'Rechnungen/Importiert', notImported: 'Rechnungen/Nicht importiert' },
+      folders: {
+        source: 'INBOX',
+        imported: 'Rechnungen/Importiert',
+        notImported: 'Rechnungen/Nicht importiert',
+      },
       autoProcessing: true,
     });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ description: 'Renamed', autoProcessing: true, hasPassword: true });
     const stored = await t.relay.store.get(m.id);
-    expect(t.relay.mailboxes.connectTarget(stored!).credentials).toEqual({ type: 'password', password: PLANTED });
+    expect(t.relay.mailboxes.connectTarget(stored!).credentials).toEqual({
+      type: 'password',
+      password: PLANTED,
+    });
     await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, { password: 'new-pass' });
     const again = await t.relay.store.get(m.id);
-    expect(t.relay.mailboxes.connectTarget(again!).credentials).toEqual({ type: 'password', password: 'new-pass' });
+    expect(t.relay.mailboxes.connectTarget(again!).credentials).toEqual({
+      type: 'password',
+      password: 'new-pass',
+    });
   });
 
   it('PATCH validates per field and refuses to change the provider', async () => {
     const { body: m } = await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox());
-    const bad = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, { imap: { host: 'x', port: 0, security: 'tls' } });
+    const bad = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, {
+      imap: { host: 'x', port: 0, security: 'tls' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('imap.port');
     const provider = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, { provider: 'google' });
@@ -132,8 +148,11 @@ describe('who may see what', () => {
 
   it('lists only mailboxes naming the caller, a role of theirs, or created by them; admins see all', async () => {
     const forClerks = (await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox())).body;
-    const forBob = (await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox({ access: { user: 'bob' } }))).body;
-    const ids = async (token: string) => (await t.call(token, 'GET', '/api/mailboxes')).body.map((m: { id: string }) => m.id).sort();
+    const forBob = (
+      await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox({ access: { user: 'bob' } }))
+    ).body;
+    const ids = async (token: string) =>
+      (await t.call(token, 'GET', '/api/mailboxes')).body.map((m: { id: string }) => m.id).sort();
     expect(await ids(t.tokens.alice)).toEqual([forClerks.id, forBob.id].sort());
     expect(await ids(t.tokens.bob)).toEqual([forBob.id]);
     expect(await ids(t.tokens.clerk)).toEqual([forClerks.id]);
@@ -141,18 +160,24 @@ describe('who may see what', () => {
     expect((await t.call(t.tokens.bob, 'GET', `/api/mailboxes/${forClerks.id}`)).status).toBe(404);
     expect((await t.call(t.tokens.bob, 'DELETE', `/api/mailboxes/${forClerks.id}`)).status).toBe(404);
     // Bob may use his mailbox but not change it or point its password elsewhere.
-    expect((await t.call(t.tokens.bob, 'PATCH', `/api/mailboxes/${forBob.id}`, { description: 'x' })).status).toBe(403);
+    expect(
+      (await t.call(t.tokens.bob, 'PATCH', `/api/mailboxes/${forBob.id}`, { description: 'x' })).status,
+    ).toBe(403);
     const redirect = await t.call(t.tokens.bob, 'POST', `/api/mailboxes/${forBob.id}/check`, {
       imap: { host: 'evil.example.net', port: 993, security: 'tls' },
     });
     expect(redirect.status).toBe(403);
-    expect((await t.call(t.tokens.admin, 'PATCH', `/api/mailboxes/${forBob.id}`, { description: 'y' })).status).toBe(200);
+    expect(
+      (await t.call(t.tokens.admin, 'PATCH', `/api/mailboxes/${forBob.id}`, { description: 'y' })).status,
+    ).toBe(200);
   });
 
   it('serves an OpenAPI document of the routes', async () => {
     const res = await t.call(t.tokens.bob, 'GET', '/api/openapi.json');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/mailboxes', '/api/connection-check', '/api/mailboxes/{id}/check']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/mailboxes', '/api/connection-check', '/api/mailboxes/{id}/check']),
+    );
     expect(res.body.components.schemas.MailboxCreate.properties).toHaveProperty('imap');
   });
 });

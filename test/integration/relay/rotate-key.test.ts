@@ -26,7 +26,10 @@ it('rotate-key re-seals every secret with a new key and keeps them readable', as
       const stored = (await relay.store.get(m.id))!;
       expect(stored.secrets.password).not.toBe(sealedBefore);
       expect(stored.secrets.password!.split('.')[1]).toBe(relay.box.id);
-      expect(relay.mailboxes.connectTarget(stored).credentials).toEqual({ type: 'password', password: 'planted-Secret-4711' });
+      expect(relay.mailboxes.connectTarget(stored).credentials).toEqual({
+        type: 'password',
+        password: 'planted-Secret-4711',
+      });
     } finally {
       relay.release();
     }

@@ -20,11 +20,14 @@ function relayCli(args: string[], env: Record<string, string> = {}) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
   const waitFor = async (text: string, ms = 20_000) => {
     const end = Date.now() + ms;
     while (!stdout.includes(text)) {
-      if (Date.now() > end) throw new Error(`timed out waiting for "${text}"; stdout: ${stdout}; stderr: ${stderr}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for "${text}"; stdout: ${stdout}; stderr: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
