@@ -26,6 +26,7 @@ export const ERROR_KEYS: Record<AppErrorKind, MessageKey> = {
   internal: 'error.internal',
   relay_unreachable: 'error.relay_unreachable',
   not_configured: 'error.not_configured',
+  signin_failed: 'error.signin_failed',
 };
 
 export function useErrorSentence(): (error: Pick<AppError, 'kind'>) => string {

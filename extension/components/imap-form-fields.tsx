@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Security } from '../../shared/imap-settings.js';
 import type { ImapForm, ImapFormField } from '../lib/imap-form-model';
 import { FieldShell, SelectField, TextField, describedBy } from './field';
@@ -7,12 +8,14 @@ interface Props {
   form: ImapForm;
   errors: Partial<Record<ImapFormField, string>>;
   editing: boolean;
+  /** Office 365 / Gmail: the login is the signed-in account, so no user name and no password. */
+  oauth?: boolean;
   set: <K extends ImapFormField>(field: K, value: ImapForm[K]) => void;
   setSecurity: (security: Security) => void;
 }
 
 /** Description, Company, User or role, Auto processing (seed page, "New IMAP connection" 1–4). */
-export function GeneralFields({ form, errors, set }: Omit<Props, 'editing' | 'setSecurity'>) {
+export function GeneralFields({ form, errors, set }: Omit<Props, 'editing' | 'oauth' | 'setSecurity'>) {
   const t = useT();
   return (
     <fieldset class="group">
@@ -75,7 +78,17 @@ export function GeneralFields({ form, errors, set }: Omit<Props, 'editing' | 'se
 }
 
 /** IMAP server, IMAP port, Secure connection, User name, Password (seed page 5–9). */
-export function ConnectionFields({ form, errors, editing, set, setSecurity }: Props) {
+export function ConnectionFields({
+  form,
+  errors,
+  editing,
+  oauth = false,
+  set,
+  setSecurity,
+  children,
+}: Props & {
+  children?: ComponentChildren;
+}) {
   const t = useT();
   const securities = [
     { value: 'tls', label: t('form.securityTls') },
@@ -92,6 +105,7 @@ export function ConnectionFields({ form, errors, editing, set, setSecurity }: Pr
           value={form.host}
           required
           placeholder="imap.example.com"
+          hint={oauth ? t('form.oauthHostHint') : undefined}
           error={errors.host}
           onValue={(v) => set('host', v)}
         />
@@ -112,27 +126,32 @@ export function ConnectionFields({ form, errors, editing, set, setSecurity }: Pr
           error={errors.security}
           onValue={(v) => setSecurity(v as Security)}
         />
-        <TextField
-          id="username"
-          label={t('form.username')}
-          value={form.username}
-          required
-          hint={t('form.usernameHint')}
-          error={errors.username}
-          onValue={(v) => set('username', v)}
-        />
-        <TextField
-          id="password"
-          type="password"
-          label={t('form.password')}
-          value={form.password}
-          autoComplete="new-password"
-          required={!editing}
-          hint={editing ? t('form.passwordKeep') : undefined}
-          error={errors.password}
-          onValue={(v) => set('password', v)}
-        />
+        {!oauth && (
+          <>
+            <TextField
+              id="username"
+              label={t('form.username')}
+              value={form.username}
+              required
+              hint={t('form.usernameHint')}
+              error={errors.username}
+              onValue={(v) => set('username', v)}
+            />
+            <TextField
+              id="password"
+              type="password"
+              label={t('form.password')}
+              value={form.password}
+              autoComplete="new-password"
+              required={!editing}
+              hint={editing ? t('form.passwordKeep') : undefined}
+              error={errors.password}
+              onValue={(v) => set('password', v)}
+            />
+          </>
+        )}
       </div>
+      {children}
     </fieldset>
   );
 }

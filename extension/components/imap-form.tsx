@@ -4,7 +4,9 @@ import type { Mailbox } from '../../shared/mailbox.js';
 import {
   formFieldOf,
   imapFormOf,
+  isOAuthForm,
   newImapForm,
+  sharedMailboxEdited,
   toCheck,
   toCreate,
   toSavedCheck,
@@ -20,6 +22,7 @@ import { ErrorMessage } from './error-message';
 import { FolderPickers } from './folder-pickers';
 import { useT } from './i18n';
 import { ConnectionFields, GeneralFields } from './imap-form-fields';
+import { AccountFields, SharedMailboxFields } from './oauth-form-fields';
 
 interface Props {
   send: Send;
@@ -27,12 +30,20 @@ interface Props {
   mailbox?: Mailbox | undefined;
   onSaved: (mailbox: Mailbox) => void;
   onCancel: () => void;
+  /** Shown above the form, e.g. what to fill in after an Office 365 / Gmail sign-in. */
+  notice?: string | undefined;
+  /** The field focused first: Description, or Company after a sign-in (seed page step 5). */
+  focus?: ImapFormField;
 }
 
 type Errors = Partial<Record<ImapFormField, string>>;
 
-/** The IMAP form: the seed's fields, "Check connection and load folders", the folder pickers, save. */
-export function ImapFormView({ send, mailbox, onSaved, onCancel }: Props) {
+/**
+ * The mailbox form: the seed's fields, "Check connection and load folders", the folder pickers, save.
+ * For Office 365 and Gmail it shows the signed-in account instead of user name and password, and for
+ * Office 365 the shared mailbox.
+ */
+export function ImapFormView({ send, mailbox, onSaved, onCancel, notice, focus = 'description' }: Props) {
   const t = useT();
   const [form, setForm] = useState<ImapForm>(() => (mailbox ? imapFormOf(mailbox) : newImapForm()));
   const [errors, setErrors] = useState<Errors>({});
@@ -40,7 +51,8 @@ export function ImapFormView({ send, mailbox, onSaved, onCancel }: Props) {
   const [check, setCheck] = useState<ConnectionCheckResult | null>(null);
   const [busy, setBusy] = useState<'check' | 'save' | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  useEffect(() => formRef.current?.querySelector<HTMLElement>('#description')?.focus(), []);
+  useEffect(() => formRef.current?.querySelector<HTMLElement>(`#${focus}`)?.focus(), []);
+  const oauth = isOAuthForm(form);
 
   const set = <K extends ImapFormField>(field: K, value: ImapForm[K]) => {
     setForm((f) => ({ ...f, [field]: value }));
@@ -89,19 +101,29 @@ export function ImapFormView({ send, mailbox, onSaved, onCancel }: Props) {
   return (
     <form ref={formRef} class="imap-form" aria-label={title} onSubmit={save} noValidate>
       <h2>{title}</h2>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {mailbox && oauth && <AccountFields mailbox={mailbox} />}
       <GeneralFields form={form} errors={errors} set={set} />
       <ConnectionFields
         form={form}
         errors={errors}
         editing={!!mailbox}
+        oauth={oauth}
         set={set}
         setSecurity={(s) => setForm((f) => withSecurity(f, s))}
-      />
+      >
+        {form.provider === 'microsoft' && <SharedMailboxFields form={form} errors={errors} set={set} />}
+      </ConnectionFields>
       <div class="actions">
         <button type="button" class="secondary" onClick={runCheck} disabled={busy !== null}>
           {busy === 'check' ? t('form.checking') : t('form.check')}
         </button>
       </div>
+      {mailbox && sharedMailboxEdited(form, mailbox) && <p class="field-hint">{t('form.sharedUnsaved')}</p>}
       <div aria-live="polite">{check && <CheckResult result={check} />}</div>
       <FolderPickers
         form={form}

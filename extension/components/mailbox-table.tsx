@@ -8,6 +8,18 @@ export interface RowActions {
   onRun: (m: Mailbox) => void;
   onHistory: (m: Mailbox) => void;
   onDelete: (m: Mailbox) => void;
+  onReconnect: (m: Mailbox) => void;
+}
+
+/** An Office 365 or Gmail mailbox whose sign-in expired or was refused is fixed by signing in again. */
+export const needsReconnect = (m: Mailbox): boolean =>
+  m.provider !== 'imap' && (m.state.status === 'needs_reauth' || m.state.status === 'auth_failed');
+
+interface Props {
+  mailboxes: Mailbox[];
+  actions: RowActions;
+  /** A sign-in window is open: no second Reconnect. */
+  signingIn?: boolean;
 }
 
 const PROVIDER_KEYS: Record<Provider, MessageKey> = {
@@ -17,7 +29,7 @@ const PROVIDER_KEYS: Record<Provider, MessageKey> = {
 };
 
 /** The caller's mailboxes: description, company, provider, account, state, last and next run. */
-export function MailboxTable({ mailboxes, actions }: { mailboxes: Mailbox[]; actions: RowActions }) {
+export function MailboxTable({ mailboxes, actions, signingIn = false }: Props) {
   const { t, language } = useLocale();
   return (
     <table class="mailboxes">
@@ -40,13 +52,29 @@ export function MailboxTable({ mailboxes, actions }: { mailboxes: Mailbox[]; act
             <th scope="row">{m.description}</th>
             <td>{m.company}</td>
             <td>{t(PROVIDER_KEYS[m.provider])}</td>
-            <td class="account">{m.account?.address ?? m.username}</td>
+            <td class="account">
+              {m.account?.address ?? m.username}
+              {m.sharedMailbox?.enabled && m.sharedMailbox.address && (
+                <span class="account-shared">{t('list.shared', [m.sharedMailbox.address])}</span>
+              )}
+            </td>
             <td>
               <StateBadge state={m.state} />
             </td>
             <td>{formatDate(language, m.state.lastRun) ?? t('list.never')}</td>
             <td>{formatDate(language, m.state.nextRun) ?? t('list.notScheduled')}</td>
             <td class="row-actions">
+              {needsReconnect(m) && (
+                <button
+                  type="button"
+                  class="primary"
+                  disabled={signingIn}
+                  aria-label={t('list.reconnectOf', [m.description])}
+                  onClick={() => actions.onReconnect(m)}
+                >
+                  {t('list.reconnect')}
+                </button>
+              )}
               <button
                 type="button"
                 aria-label={t('list.runNowOf', [m.description])}

@@ -2,18 +2,24 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Provider } from '../../shared/imap-settings.js';
 import { useT, type MessageKey } from './i18n';
 
-const ITEMS: { provider: Provider; key: MessageKey; available: boolean }[] = [
-  { provider: 'imap', key: 'new.imap', available: true },
-  // OAuth sign-in arrives with the Office 365 and Gmail issues; until then the entries say so.
-  { provider: 'microsoft', key: 'new.microsoft', available: false },
-  { provider: 'google', key: 'new.google', available: false },
+// IMAP opens the form; Office 365 and Gmail open the provider's sign-in window first (seed page).
+const ITEMS: { provider: Provider; key: MessageKey }[] = [
+  { provider: 'imap', key: 'new.imap' },
+  { provider: 'microsoft', key: 'new.microsoft' },
+  { provider: 'google', key: 'new.google' },
 ];
+
+interface Props {
+  onNew: (provider: Provider) => void;
+  /** While a sign-in window is open, a second one is not started. */
+  disabled?: boolean;
+}
 
 /**
  * "New" with its arrow menu (seed page: "Click on the arrow next to New"), as an ARIA menu button:
  * Enter/Space/ArrowDown open it, arrows move, Escape closes and returns focus to the button.
  */
-export function NewMenu({ onNew }: { onNew: (provider: Provider) => void }) {
+export function NewMenu({ onNew, disabled = false }: Props) {
   const t = useT();
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
@@ -57,6 +63,7 @@ export function NewMenu({ onNew }: { onNew: (provider: Provider) => void }) {
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls="new-menu"
+        disabled={disabled}
         onClick={() => setOpen(!open)}
         onKeyDown={(e) => e.key === 'ArrowDown' && (e.preventDefault(), setOpen(true))}
       >
@@ -73,16 +80,13 @@ export function NewMenu({ onNew }: { onNew: (provider: Provider) => void }) {
               type="button"
               role="menuitem"
               tabIndex={-1}
-              aria-disabled={!item.available}
-              class={item.available ? 'menu-item' : 'menu-item menu-item-disabled'}
+              class="menu-item"
               onClick={() => {
-                if (!item.available) return;
                 setOpen(false);
                 onNew(item.provider);
               }}
             >
               {t(item.key)}
-              {!item.available && <span class="soon"> ({t('new.comingSoon')})</span>}
             </button>
           ))}
         </div>

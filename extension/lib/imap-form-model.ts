@@ -3,12 +3,18 @@ import {
   DEFAULT_PORTS,
   PROVIDER_DEFAULTS,
   type ImapSettings,
+  type Provider,
   type Security,
 } from '../../shared/imap-settings.js';
 import type { Mailbox, MailboxCreateInput, MailboxUpdateInput } from '../../shared/mailbox.js';
 
-/** What the IMAP form holds: strings as typed, so a half-typed port is still the user's text. */
+/**
+ * What the mailbox form holds: strings as typed, so a half-typed port is still the user's text. The
+ * same form edits Office 365 and Gmail mailboxes, whose login is the signed-in account (no user name,
+ * no password) and, for Office 365 only, "Use shared mailbox".
+ */
 export interface ImapForm {
+  provider: Provider;
   description: string;
   company: string;
   accessKind: 'user' | 'role';
@@ -23,12 +29,15 @@ export interface ImapForm {
   source: string;
   imported: string;
   notImported: string;
+  sharedEnabled: boolean;
+  sharedAddress: string;
 }
-export type ImapFormField = keyof ImapForm;
+export type ImapFormField = Exclude<keyof ImapForm, 'provider'>;
 
 export function newImapForm(): ImapForm {
   const imap = PROVIDER_DEFAULTS.imap;
   return {
+    provider: 'imap',
     description: '',
     company: '',
     accessKind: 'user',
@@ -42,11 +51,14 @@ export function newImapForm(): ImapForm {
     source: 'INBOX',
     imported: '',
     notImported: '',
+    sharedEnabled: false,
+    sharedAddress: '',
   };
 }
 
 export function imapFormOf(m: Mailbox): ImapForm {
   return {
+    provider: m.provider,
     description: m.description,
     company: m.company,
     accessKind: m.access.role !== undefined ? 'role' : 'user',
@@ -60,6 +72,8 @@ export function imapFormOf(m: Mailbox): ImapForm {
     source: m.folders.source,
     imported: m.folders.imported ?? '',
     notImported: m.folders.notImported ?? '',
+    sharedEnabled: m.sharedMailbox?.enabled ?? false,
+    sharedAddress: m.sharedMailbox?.address ?? '',
   };
 }
 
@@ -100,6 +114,13 @@ export function toCreate(f: ImapForm): MailboxCreateInput {
   };
 }
 
+export const isOAuthForm = (f: Pick<ImapForm, 'provider'>): boolean => f.provider !== 'imap';
+
+const sharedMailboxOf = (f: ImapForm) => ({
+  enabled: f.sharedEnabled,
+  address: f.sharedAddress.trim() || null,
+});
+
 export function toUpdate(f: ImapForm): MailboxUpdateInput {
   const patch: MailboxUpdateInput = {
     description: f.description,
@@ -107,11 +128,20 @@ export function toUpdate(f: ImapForm): MailboxUpdateInput {
     access: accessOf(f),
     autoProcessing: f.autoProcessing,
     imap: imapOf(f),
-    username: f.username,
     folders: foldersOf(f),
   };
-  if (f.password !== '') patch.password = f.password;
+  // An OAuth mailbox logs in as its signed-in account; only Office 365 has shared mailboxes (DESIGN §1).
+  if (!isOAuthForm(f)) patch.username = f.username;
+  if (!isOAuthForm(f) && f.password !== '') patch.password = f.password;
+  if (f.provider === 'microsoft') patch.sharedMailbox = sharedMailboxOf(f);
   return patch;
+}
+
+/** "Use shared mailbox" edited but not saved: a check of the saved mailbox would not use it yet. */
+export function sharedMailboxEdited(f: ImapForm, saved: Mailbox): boolean {
+  const now = sharedMailboxOf(f);
+  const before = saved.sharedMailbox ?? { enabled: false, address: null };
+  return now.enabled !== before.enabled || (now.enabled && now.address !== before.address);
 }
 
 export const toCheck = (f: ImapForm): ConnectionCheckRequest => ({
@@ -126,6 +156,8 @@ export function toSavedCheck(f: ImapForm, saved: Mailbox): SavedCheckRequest {
   const imap = imapOf(f);
   if (imap.host !== saved.imap.host || imap.port !== saved.imap.port || imap.security !== saved.imap.security)
     overrides.imap = imap;
+  // An OAuth mailbox's login is its signed-in account: only the IMAP server can be tried out.
+  if (isOAuthForm(f)) return overrides;
   if (f.username !== saved.username) overrides.username = f.username;
   if (f.password !== '') overrides.password = f.password;
   return overrides;
@@ -148,6 +180,9 @@ const FIELD_OF: Record<string, ImapFormField> = {
   'folders.source': 'source',
   'folders.imported': 'imported',
   'folders.notImported': 'notImported',
+  sharedMailbox: 'sharedEnabled',
+  'sharedMailbox.enabled': 'sharedEnabled',
+  'sharedMailbox.address': 'sharedAddress',
 };
 
 /** The form field a relay error's `field` (e.g. `folders.imported`, `imap.port`) belongs to. */

@@ -7,6 +7,7 @@ import type {
 import type { ErrorKind } from '../../shared/errors.js';
 import type { Mailbox, MailboxCreateInput, MailboxUpdateInput } from '../../shared/mailbox.js';
 import type { Me } from '../../shared/me.js';
+import type { Consent, OAuthProvider } from '../../shared/oauth.js';
 import type { ImportRun, ImportRunSummary } from '../../shared/run.js';
 import type { RelaySettings } from './storage';
 
@@ -30,13 +31,24 @@ export interface Protocol {
   startRun: { request: { mailboxId: string }; response: ImportRun };
   listRuns: { request: { mailboxId: string }; response: ImportRunSummary[] };
   getRun: { request: { runId: string }; response: ImportRun };
+  /**
+   * New → Office 365 / Gmail, or Reconnect (with `mailboxId`): the provider's sign-in window, then the
+   * new or re-authorised mailbox. Answers only when the user has finished (or closed) the window.
+   */
+  connectMailbox: { request: { provider: OAuthProvider; mailboxId?: string }; response: Mailbox };
+  /** "Office365 Consent": the tenant-wide admin consent, answered with the consented tenant. */
+  giveConsent: { request: null; response: Consent };
+  listConsents: { request: null; response: Consent[] };
 }
 export type MessageType = keyof Protocol;
 export type RequestOf<K extends MessageType> = Protocol[K]['request'];
 export type ResponseOf<K extends MessageType> = Protocol[K]['response'];
 
-/** The relay's error kinds plus the two that only the extension can see. */
-export type AppErrorKind = ErrorKind | 'relay_unreachable' | 'not_configured';
+/**
+ * The relay's error kinds plus those only the extension can see: the relay or its settings missing,
+ * and a sign-in window that could not be opened or loaded.
+ */
+export type AppErrorKind = ErrorKind | 'relay_unreachable' | 'not_configured' | 'signin_failed';
 export interface AppError {
   kind: AppErrorKind;
   message: string;

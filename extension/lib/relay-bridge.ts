@@ -1,3 +1,6 @@
+import { giveAdminConsent } from './auth/admin-consent';
+import { connectMailbox, type AuthDeps } from './auth/connect-mailbox';
+import { launchWebAuthFlow, redirectUriFor } from './auth/web-auth-flow';
 import { handleMessages, isExtensionPage, fail, type Handlers, type Reply } from './messaging';
 import { createRelayClient, type RelayClient } from './relay-client';
 import { loadRelaySettings, type RelaySettings } from './storage';
@@ -12,7 +15,14 @@ async function withClient<T>(
   return call(createRelayClient(settings));
 }
 
-/** Every message of the protocol, answered by one relay call. */
+/** The sign-in flows run here, in the background, with the browser's own sign-in window. */
+const authDeps = (client: RelayClient): AuthDeps => ({
+  client,
+  launch: launchWebAuthFlow,
+  redirectUri: redirectUriFor,
+});
+
+/** Every message of the protocol, answered by one relay call or one sign-in flow. */
 export const relayHandlers: Handlers = {
   testSettings: (settings) => withClient((c) => c.me(), settings),
   me: () => withClient((c) => c.me()),
@@ -25,6 +35,10 @@ export const relayHandlers: Handlers = {
   startRun: ({ mailboxId }) => withClient((c) => c.startRun(mailboxId)),
   listRuns: ({ mailboxId }) => withClient((c) => c.listRuns(mailboxId)),
   getRun: ({ runId }) => withClient((c) => c.getRun(runId)),
+  connectMailbox: ({ provider, mailboxId }) =>
+    withClient((c) => connectMailbox(authDeps(c), provider, mailboxId)),
+  giveConsent: () => withClient((c) => giveAdminConsent(authDeps(c))),
+  listConsents: () => withClient((c) => c.listConsents()),
 };
 
 /** The background's one job: answer the extension pages' messages with relay calls. */

@@ -7,6 +7,14 @@ import type {
 } from '../../shared/connection-check.js';
 import type { Mailbox, MailboxCreateInput, MailboxUpdateInput } from '../../shared/mailbox.js';
 import type { Me } from '../../shared/me.js';
+import type {
+  Consent,
+  ConsentStartRequest,
+  OAuthCompleteRequest,
+  OAuthProvider,
+  OAuthStartRequest,
+  OAuthStartResponse,
+} from '../../shared/oauth.js';
 import type { ImportRun, ImportRunSummary } from '../../shared/run.js';
 import { toReply } from './relay-reply';
 import type { Reply } from './messaging';
@@ -46,5 +54,14 @@ export function createRelayClient({ relayUrl, token }: RelaySettings, fetchImpl:
       toReply(relayUrl, () => api.mailboxes[':id'].runs.$get(id(mailboxId))),
     getRun: (runId: string): Promise<Reply<ImportRun>> =>
       toReply(relayUrl, () => api.runs[':id'].$get(id(runId))),
+    oauthStart: (provider: OAuthProvider, json: OAuthStartRequest): Promise<Reply<OAuthStartResponse>> =>
+      toReply(relayUrl, () => api.oauth[':provider'].start.$post({ param: { provider }, json })),
+    oauthComplete: (provider: OAuthProvider, json: OAuthCompleteRequest): Promise<Reply<Mailbox>> =>
+      toReply(relayUrl, () => api.oauth[':provider'].complete.$post({ param: { provider }, json })),
+    consentStart: (json: ConsentStartRequest): Promise<Reply<OAuthStartResponse>> =>
+      toReply(relayUrl, () => api.consent.microsoft.start.$post({ json })),
+    consentComplete: (json: OAuthCompleteRequest): Promise<Reply<Consent>> =>
+      toReply(relayUrl, () => api.consent.microsoft.complete.$post({ json })),
+    listConsents: (): Promise<Reply<Consent[]>> => toReply(relayUrl, () => api.consent.microsoft.$get()),
   };
 }

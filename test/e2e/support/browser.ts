@@ -65,3 +65,30 @@ export async function panelFrame(page: Page, extensionId: string, timeout = 15_0
     await page.waitForTimeout(100);
   }
 }
+
+type ChromeStorage = { storage: { local: { set(items: object): Promise<void> } } };
+
+/**
+ * Puts the relay URL and API token straight into the extension's storage.local, as the options page's
+ * Save would, from an extension page (the service worker may have been stopped while idle).
+ */
+export async function setRelaySettings(
+  b: ExtensionBrowser,
+  relayUrl: string,
+  apiToken: string,
+): Promise<void> {
+  const page = await b.context.newPage();
+  try {
+    await page.goto(`chrome-extension://${b.extensionId}/options.html`);
+    await page.evaluate(
+      ([url, token]) =>
+        (globalThis as unknown as { chrome: ChromeStorage }).chrome.storage.local.set({
+          relayUrl: url,
+          apiToken: token,
+        }),
+      [relayUrl, apiToken] as const,
+    );
+  } finally {
+    await page.close();
+  }
+}

@@ -6,19 +6,38 @@ import { promisify } from 'node:util';
 import { freePort } from '../../helpers/free-port.js';
 import { ROOT } from './extension-build';
 
+export interface RelayUser {
+  user: string;
+  roles?: string[];
+}
+
 export interface RelayProcess {
   url: string;
-  /** An API token of alice (role admin), as `token create` printed it. */
+  /** An API token of the first user (by default alice, role admin), as `token create` printed it. */
   token: string;
+  /** The API token of every user asked for, by user name. */
+  tokens: Record<string, string>;
   dataDir: string;
   stop(): Promise<void>;
 }
 
+export interface RelayProcessOptions {
+  /** PEM file(s) the relay trusts besides the system's (NODE_EXTRA_CA_CERTS): Dovecot's, the OIDC server's. */
+  caCertPath: string;
+  /** More environment, e.g. RELAY_MS_CLIENT_ID or RELAY_GOOGLE_TOKEN_URL. */
+  env?: Record<string, string>;
+  /** The users to create tokens for (default alice with role admin). */
+  users?: RelayUser[];
+}
+
+const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+const main = path.join(ROOT, 'relay/main.ts');
+
 /**
  * The real relay as users run it: `tsx relay/main.ts serve` in a child process, its own data dir,
- * loopback mail servers allowed (RELAY_ALLOW_HOSTS) and the test Dovecot's CA trusted.
+ * loopback mail servers allowed (RELAY_ALLOW_HOSTS) and the test servers' CAs trusted.
  */
-export async function startRelayProcess(opts: { caCertPath: string }): Promise<RelayProcess> {
+export async function startRelayProcess(opts: RelayProcessOptions): Promise<RelayProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'relay-e2e-'));
   const env = {
@@ -28,16 +47,23 @@ export async function startRelayProcess(opts: { caCertPath: string }): Promise<R
     RELAY_DATA_DIR: dataDir,
     RELAY_ALLOW_HOSTS: '127.0.0.1',
     NODE_EXTRA_CA_CERTS: opts.caCertPath,
+    ...opts.env,
   };
-  const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-  const main = path.join(ROOT, 'relay/main.ts');
-  const { stdout } = await promisify(execFile)(
-    tsx,
-    [main, 'token', 'create', '--user', 'alice', '--roles', 'admin'],
-    { cwd: ROOT, env },
-  );
-  const token = stdout.trim().split('\n').at(-1) ?? '';
-  if (!token) throw new Error('relay token create printed no token');
+  const tokens: Record<string, string> = {};
+  for (const { user, roles } of opts.users ?? [{ user: 'alice', roles: ['admin'] }]) {
+    const args = [
+      main,
+      'token',
+      'create',
+      '--user',
+      user,
+      ...(roles?.length ? ['--roles', roles.join(',')] : []),
+    ];
+    const { stdout } = await promisify(execFile)(tsx, args, { cwd: ROOT, env });
+    const token = stdout.trim().split('\n').at(-1) ?? '';
+    if (!token) throw new Error(`relay token create printed no token for ${user}`);
+    tokens[user] = token;
+  }
 
   // Its own process group, so stop() ends tsx and the node process it starts, nothing else.
   const child: ChildProcess = spawn(tsx, [main, 'serve'], { cwd: ROOT, env, detached: true, stdio: 'pipe' });
@@ -49,7 +75,8 @@ export async function startRelayProcess(opts: { caCertPath: string }): Promise<R
 
   return {
     url,
-    token,
+    token: Object.values(tokens)[0] ?? '',
+    tokens,
     dataDir,
     async stop() {
       if (child.exitCode === null && child.pid) {

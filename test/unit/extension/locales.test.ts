@@ -48,4 +48,13 @@ describe('English and German messages', () => {
     ]);
     expect(en.error_auth).toBe('The mail server refused the user name or password.');
   });
+
+  it('use the seed page labels for Office 365', async () => {
+    const en = await messagesOf('en');
+    expect([en.panel_consent, en.form_useShared, en.form_sharedAddress]).toEqual([
+      'Office365 Consent',
+      'Use shared mailbox',
+      'Shared Mailbox',
+    ]);
+  });
 });

@@ -5,6 +5,7 @@ import {
   formFieldOf,
   imapFormOf,
   newImapForm,
+  sharedMailboxEdited,
   toCreate,
   toSavedCheck,
   toUpdate,
@@ -102,5 +103,42 @@ describe('the IMAP form model', () => {
     expect(withoutFieldName('imap.port must be between 1 and 65535', 'imap.port')).toBe(
       'must be between 1 and 65535',
     );
+  });
+
+  it('edits an Office 365 mailbox without user name or password, with its shared mailbox', () => {
+    const office: Mailbox = {
+      ...saved,
+      provider: 'microsoft',
+      imap: PROVIDER_DEFAULTS.microsoft,
+      username: 'alice@contoso.test',
+      hasPassword: false,
+      sharedMailbox: { enabled: false, address: null },
+      account: { address: 'alice@contoso.test', tenant: 't1', expiresAt: null },
+    };
+    const form = imapFormOf(office);
+    expect(form.provider).toBe('microsoft');
+    expect(sharedMailboxEdited(form, office)).toBe(false);
+    const shared = { ...form, sharedEnabled: true, sharedAddress: ' ap@contoso.test ', password: 'ignored' };
+    expect(sharedMailboxEdited(shared, office)).toBe(true);
+    const patch = toUpdate(shared);
+    expect(patch.sharedMailbox).toEqual({ enabled: true, address: 'ap@contoso.test' });
+    expect(patch).not.toHaveProperty('username');
+    expect(patch).not.toHaveProperty('password');
+    expect(patch.imap).toEqual({ host: 'outlook.office365.com', port: 993, security: 'tls' });
+    // Only what the check can use: the IMAP server when it was changed, never a password.
+    expect(toSavedCheck(shared, office)).toEqual({});
+    expect(formFieldOf('sharedMailbox.address')).toBe('sharedAddress');
+  });
+
+  it('sends no shared mailbox for Gmail (the relay refuses one) nor for IMAP', () => {
+    const gmail: Mailbox = {
+      ...saved,
+      provider: 'google',
+      imap: PROVIDER_DEFAULTS.google,
+      hasPassword: false,
+    };
+    expect(toUpdate(imapFormOf(gmail))).not.toHaveProperty('sharedMailbox');
+    expect(toUpdate(imapFormOf(saved))).not.toHaveProperty('sharedMailbox');
+    expect(toUpdate(imapFormOf(saved))).toHaveProperty('username', 'invoices@acme.test');
   });
 });

@@ -27,6 +27,9 @@ const handlers: Handlers = {
   startRun: notUsed,
   listRuns: notUsed,
   getRun: notUsed,
+  connectMailbox: notUsed,
+  giveConsent: notUsed,
+  listConsents: notUsed,
 };
 
 describe('messaging', () => {
