@@ -7,7 +7,7 @@ import { ImportService } from './import/import-service.js';
 import { RunStore } from './import/run-store.js';
 import type { MailboxDriver } from './mail/driver.js';
 import { createImapDriver } from './mail/imap/driver.js';
-import { parseAllowList } from './mail/net-guard.js';
+import { isAllowListed, parseAllowList } from './mail/net-guard.js';
 import { CredentialResolver } from './mailboxes/credentials.js';
 import { MailboxService } from './mailboxes/service.js';
 import { ConnectFlow } from './oauth/connect-flow.js';
@@ -33,11 +33,12 @@ export async function openRelay(
     const box = new SecretBox(loadSecretKey(config), ...loadPreviousKey(config));
     const store = await LowStore.open(config.dataDir);
     const tokens = new TokenStore(config.dataDir);
-    const mailboxes = new MailboxService(store, box);
+    const allow = parseAllowList(config.allowHosts);
+    const mailboxes = new MailboxService(store, box, (host) => isAllowListed(allow, host));
     const driver =
       overrides.driver ??
       createImapDriver({
-        allow: parseAllowList(config.allowHosts),
+        allow,
         connectTimeoutMs: config.timeouts.connectMs,
         commandTimeoutMs: config.timeouts.commandMs,
       });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorInfo } from './errors.js';
 import { ImapSettings } from './imap-settings.js';
+import { SharedMailbox } from './mailbox.js';
 import { singleLine } from './text.js';
 
 export const CheckStepName = z.enum(['connect', 'tls', 'login', 'list']);
@@ -48,6 +49,8 @@ export type ConnectionCheckRequest = z.infer<typeof ConnectionCheckRequest>;
 /** POST /api/mailboxes/:id/check: the stored settings, optionally with edits not yet saved. */
 export const SavedCheckRequest = z.strictObject({
   imap: ImapSettings.optional(),
+  /** "Use shared mailbox" as edited in the form, Office 365 only. */
+  sharedMailbox: SharedMailbox.optional(),
   username: singleLine(320).optional(),
   password: password.optional(),
 });

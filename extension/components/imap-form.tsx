@@ -6,7 +6,6 @@ import {
   imapFormOf,
   isOAuthForm,
   newImapForm,
-  sharedMailboxEdited,
   toCheck,
   toCreate,
   toSavedCheck,
@@ -123,7 +122,6 @@ export function ImapFormView({ send, mailbox, onSaved, onCancel, notice, focus =
           {busy === 'check' ? t('form.checking') : t('form.check')}
         </button>
       </div>
-      {mailbox && sharedMailboxEdited(form, mailbox) && <p class="field-hint">{t('form.sharedUnsaved')}</p>}
       <div aria-live="polite">{check && <CheckResult result={check} />}</div>
       <FolderPickers
         form={form}

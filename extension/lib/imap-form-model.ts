@@ -156,8 +156,12 @@ export function toSavedCheck(f: ImapForm, saved: Mailbox): SavedCheckRequest {
   const imap = imapOf(f);
   if (imap.host !== saved.imap.host || imap.port !== saved.imap.port || imap.security !== saved.imap.security)
     overrides.imap = imap;
-  // An OAuth mailbox's login is its signed-in account: only the IMAP server can be tried out.
-  if (isOAuthForm(f)) return overrides;
+  // An OAuth mailbox's login is its signed-in account: the server and the shared mailbox can be tried out.
+  if (isOAuthForm(f)) {
+    if (saved.provider === 'microsoft' && sharedMailboxEdited(f, saved))
+      overrides.sharedMailbox = sharedMailboxOf(f);
+    return overrides;
+  }
   if (f.username !== saved.username) overrides.username = f.username;
   if (f.password !== '') overrides.password = f.password;
   return overrides;

@@ -8,6 +8,7 @@ import type { MailboxRepository } from '../store/repository.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Caller } from '../store/token-store.js';
 import { canManage, canUse } from './access.js';
+import { checkOAuthHost } from './oauth-hosts.js';
 import { checkMailboxRules } from './rules.js';
 
 export type MailboxEvent =
@@ -23,6 +24,8 @@ export class MailboxService {
   constructor(
     private readonly repo: MailboxRepository,
     private readonly box: SecretBox,
+    /** RELAY_ALLOW_HOSTS: also hosts an OAuth mailbox may be pointed at. */
+    readonly isHostAllowed: (host: string) => boolean = () => false,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -100,8 +103,12 @@ export class MailboxService {
     const next: StoredMailbox = { ...current, ...fields, updatedAt: this.now().toISOString() };
     if (password !== undefined)
       next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
+    if (patch.imap) checkOAuthHost(current.provider, patch.imap.host, this.isHostAllowed);
     const credentialsChanged =
-      password !== undefined || patch.username !== undefined || patch.imap !== undefined;
+      password !== undefined ||
+      patch.username !== undefined ||
+      patch.imap !== undefined ||
+      patch.sharedMailbox !== undefined;
     // An auth failure pauses the schedule until the credentials change (DESIGN §3 step 5: no lockouts).
     if (credentialsChanged && current.state.status === 'auth_failed')
       next.state = { ...next.state, status: 'ok', error: null, paused: false };

@@ -81,6 +81,14 @@ export class ConnectFlow {
   }
 
   private async reauthorise(id: string, s: SignedIn) {
+    const current = await this.repo.get(id);
+    const known = current?.account?.address;
+    // Another account's grant would log in as someone else, or fail at every login.
+    if (known && known.toLowerCase() !== s.address.toLowerCase())
+      throw new RelayError(
+        'conflict',
+        `You signed in as ${s.address}, but this mailbox is connected as ${known}. Sign in as ${known}, or add a new mailbox.`,
+      );
     const saved = await this.repo.update(id, (m) => ({
       ...m,
       account: this.account(s),

@@ -7,6 +7,12 @@ import type { MicrosoftOAuth } from './microsoft.js';
 import type { PendingFlows } from './pending-flows.js';
 import { readRedirect } from './redirect-result.js';
 
+const notGiven = () =>
+  new RelayError(
+    'access_denied',
+    'The consent was not given on behalf of the organisation. Click "Office365 Consent" again, tick "Consent on behalf of your organization" and accept.',
+  );
+
 /**
  * "Office365 Consent" (seed page): an Azure Active Directory Manager grants the app tenant-wide,
  * once, so users whose directory forbids user consent can connect their mailboxes.
@@ -42,12 +48,16 @@ export class ConsentFlow {
   async complete(caller: Caller, state: string, redirectUrl: string): Promise<StoredConsent> {
     this.mustManage(caller);
     const flow = this.flows.take(state, caller.tokenId, 'consent');
-    const q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant');
-    if (!/^true$/i.test(q.get('admin_consent') ?? ''))
-      throw new RelayError(
-        'access_denied',
-        'The consent was not given on behalf of the organisation. Tick "Consent on behalf of your organization" and accept.',
-      );
+    let q: URLSearchParams;
+    try {
+      q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant');
+    } catch (e) {
+      // The one asking is the administrator: "ask your administrator" would help nobody here.
+      if (e instanceof RelayError && (e.kind === 'consent_required' || e.kind === 'access_denied'))
+        throw notGiven();
+      throw e;
+    }
+    if (!/^true$/i.test(q.get('admin_consent') ?? '')) throw notGiven();
     const consent = {
       tenant: q.get('tenant')!,
       consentedAt: new Date().toISOString(),

@@ -49,7 +49,10 @@ export const mailboxRoutes = (deps: {
     .post('/:id/check', validate('param', IdParam), validate('json', SavedCheckRequest), async (c) => {
       const overrides = c.req.valid('json');
       // Sending the stored password to edited settings is managing the mailbox, not only using it.
-      const changesTarget = overrides.imap !== undefined || overrides.username !== undefined;
+      const changesTarget =
+        overrides.imap !== undefined ||
+        overrides.username !== undefined ||
+        overrides.sharedMailbox !== undefined;
       const m = await deps.mailboxes.get(
         c.get('caller'),
         c.req.valid('param').id,

@@ -84,7 +84,8 @@ describe('Office 365 admin consent', () => {
       redirectUrl: `${EXT}/consent?error=access_denied&error_description=AADSTS65004&state=${start.body.state}`,
     });
     expect(denied.status).toBe(400);
-    expect(denied.body.error.kind).toBe('consent_required');
+    expect(denied.body.error.kind).toBe('access_denied');
+    expect(denied.body.error.message).toContain('Consent on behalf of your organization');
   });
 });
 

@@ -22,6 +22,7 @@ let t: TestRelay;
 const issuedRefreshTokens: string[] = [];
 
 const env = () => ({
+  RELAY_ALLOW_HOSTS: '127.0.0.1',
   RELAY_MS_CLIENT_ID: 'mc-ms-client',
   RELAY_MS_CLIENT_SECRET: 'planted-ms-secret',
   RELAY_MS_AUTHORITY: oidc.issuer,
@@ -135,6 +136,23 @@ describe('Office 365', () => {
     await t.relay.mailboxes.update(ADMIN, id, { sharedMailbox: { enabled: false, address: null } });
   });
 
+  it('tries an unsaved shared mailbox setting, and refuses to send the token to a foreign host', async () => {
+    const check = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${id}/check`, {
+      sharedMailbox: { enabled: true, address: 'shared@example.test' },
+    });
+    expect(check.body.ok, JSON.stringify(check.body)).toBe(true);
+    expect(check.body.folders.map((f: { path: string }) => f.path)).toContain('Rechnungen');
+    const foreign = { host: 'imap.attacker.example', port: 993, security: 'tls' };
+    const patch = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${id}`, { imap: foreign });
+    expect(patch.status).toBe(400);
+    expect(patch.body.error).toMatchObject({
+      field: 'imap.host',
+      message: expect.stringContaining('outlook.office365.com'),
+    });
+    const probe = await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${id}/check`, { imap: foreign });
+    expect(probe.status).toBe(400);
+  });
+
   it('keeps the rotated refresh token across a relay restart', async () => {
     const before = issuedRefreshTokens.length;
     await t.restart();
@@ -144,6 +162,23 @@ describe('Office 365', () => {
     // The refresh used the token issued last before the restart, which only the stored cache knew.
     expect(used.refresh_token).toBe(issuedRefreshTokens[before - 1]);
     expect(issuedRefreshTokens.length).toBe(before + 1);
+  });
+
+  it('refuses to reconnect a mailbox with another account', async () => {
+    oidc.setUser({
+      ...ALICE,
+      email: 'bob@example.test',
+      preferred_username: 'bob@example.test',
+      oid: 'oid-bob',
+    });
+    try {
+      const res = await signIn('microsoft', id);
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toContain('alice@example.test');
+      expect((await t.relay.store.get(id))!.account!.address).toBe('alice@example.test');
+    } finally {
+      oidc.setUser(ALICE);
+    }
   });
 
   it('refreshes once when several runs ask at the same time', async () => {

@@ -125,8 +125,11 @@ describe('the IMAP form model', () => {
     expect(patch).not.toHaveProperty('username');
     expect(patch).not.toHaveProperty('password');
     expect(patch.imap).toEqual({ host: 'outlook.office365.com', port: 993, security: 'tls' });
-    // Only what the check can use: the IMAP server when it was changed, never a password.
-    expect(toSavedCheck(shared, office)).toEqual({});
+    // Only what the check can use: the edited shared mailbox (and the server when changed), never a password.
+    expect(toSavedCheck(shared, office)).toEqual({
+      sharedMailbox: { enabled: true, address: 'ap@contoso.test' },
+    });
+    expect(toSavedCheck(form, office)).toEqual({});
     expect(formFieldOf('sharedMailbox.address')).toBe('sharedAddress');
   });
 
