@@ -15,6 +15,13 @@ export default tseslint.config(
     },
   },
   {
+    // The fake Onventis page's own script runs in the browser.
+    files: ['test/fixtures/onventis/**/*.js'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', Element: 'readonly', history: 'readonly' },
+    },
+  },
+  {
     files: ['relay/cli/**', 'test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
