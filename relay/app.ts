@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiErrorBody } from '../shared/errors.js';
 import { isRelayError } from './errors.js';
@@ -38,6 +39,18 @@ export interface AppDeps {
 /** The relay's HTTP API (DESIGN §2), without a socket: tests call `app.request()`. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // Every request body is a small JSON document; 1 MB is generous and bounds what a client can make us parse.
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: (c) =>
+        c.json<ApiErrorBody>(
+          { error: { kind: 'validation', message: 'The request body is larger than 1 MB.' } },
+          413,
+        ),
+    }),
+  );
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/health') return next();
     return requireToken(deps.tokens)(c, next);

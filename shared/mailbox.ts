@@ -37,6 +37,14 @@ export const Folders = z
   });
 export type Folders = z.infer<typeof Folders>;
 
+/** PATCH: only the folders given change; the relay checks the merged result against `Folders`. */
+export const FoldersPatch = z.strictObject({
+  source: FolderPath.optional(),
+  imported: FolderPath.nullable().optional(),
+  notImported: FolderPath.nullable().optional(),
+});
+export type FoldersPatch = z.infer<typeof FoldersPatch>;
+
 export const SharedMailbox = z
   .strictObject({ enabled: z.boolean(), address: singleLine(320).nullable().default(null) })
   .refine((s) => !s.enabled || s.address !== null, {
@@ -111,7 +119,7 @@ export const MailboxUpdate = z.strictObject({
   username: editable.username.optional(),
   password: editable.password.optional(),
   sharedMailbox: editable.sharedMailbox.optional(),
-  folders: editable.folders.optional(),
+  folders: FoldersPatch.optional(),
 });
 export type MailboxUpdate = z.infer<typeof MailboxUpdate>;
 export type MailboxUpdateInput = z.input<typeof MailboxUpdate>;

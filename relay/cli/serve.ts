@@ -31,6 +31,8 @@ export async function serveCommand(config: Config): Promise<void> {
   // Keep-alive sockets would hold close() open; the API has no long requests worth waiting for.
   (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   // DESIGN: SIGTERM lets the current mail finish (import, record, move) and stops within 30 s.
-  await relay.imports.stop(25_000);
+  const settled = await relay.imports.stop(25_000);
   relay.release();
+  // Runs still going after the grace period die with the process, never beside a successor.
+  if (!settled) process.exit(1);
 }

@@ -6,10 +6,12 @@ import type { MessageSummary } from '../mail/driver.js';
 import type { StoredMailbox } from '../store/records.js';
 import { StagedMail } from './delivery/staging.js';
 import type { DeliveryTarget } from './delivery/target.js';
-import { extractDocuments } from './extract/extract-documents.js';
+import { type ExtractResult, extractDocuments } from './extract/extract-documents.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 
 export interface DecideContext {
+  /** Mails of the current batch by Message-ID and raw hash: a second copy waits for the first. */
+  inBatch?: Map<string, Promise<LedgerEntry>>;
   mailbox: StoredMailbox;
   folder: string;
   uidValidity: string;
@@ -104,57 +106,84 @@ export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Rea
         [],
         'Already handled under an earlier UID; not delivered again.',
       );
-    if (x.unparseable !== null)
-      return decision(
-        ctx,
-        s,
-        { ...known, outcome: 'not_imported', reason: 'unparseable' },
-        [],
-        x.unparseable,
-      );
-    if (x.documents.length === 0)
-      return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'no_documents' }, [], null);
-    const delivered = await ctx.target.deliver(deliveryKey(ctx.folder, ctx.uidValidity, s.uid), staged, {
-      mailboxId: ctx.mailbox.id,
-      mailbox: ctx.mailbox.description,
-      company: ctx.mailbox.company,
-      folder: ctx.folder,
-      uidValidity: ctx.uidValidity,
-      uid: s.uid,
-      messageId: known.messageId,
-      from: x.from ?? s.from,
-      subject: x.subject ?? s.subject,
-      date: x.date ?? s.date,
-      rawSha256: x.rawSha256,
-    });
-    if (delivered.status === 'accepted')
-      return decision(ctx, s, { ...known, outcome: 'imported' }, x.documents, null);
-    if (delivered.status === 'rejected')
-      return decision(
-        ctx,
-        s,
-        { ...known, outcome: 'not_imported', reason: 'rejected' },
-        x.documents,
-        delivered.detail,
-      );
-    const attempts = (previous?.attempts ?? 0) + 1;
-    if (attempts >= ctx.maxTries)
-      return decision(
-        ctx,
-        s,
-        { ...known, outcome: 'not_imported', reason: 'gave_up', attempts },
-        x.documents,
-        `${delivered.detail} (gave up after ${attempts} tries)`,
-      );
-    const next = new Date(ctx.now().getTime() + ctx.retryBaseMs * 2 ** (attempts - 1)).toISOString();
-    return decision(
-      ctx,
-      s,
-      { ...known, status: 'retrying', attempts, nextAttemptAt: next },
-      x.documents,
-      delivered.detail,
-    );
+    // The same mail twice in one batch (two UIDs, same bytes): delivered once, decided alike.
+    const twinKey = known.messageId ? `${known.messageId}\0${x.rawSha256}` : null;
+    const twin = twinKey ? ctx.inBatch?.get(twinKey) : undefined;
+    if (twin) {
+      const first = await twin.catch(() => null);
+      if (first?.outcome)
+        return decision(
+          ctx,
+          s,
+          { ...known, outcome: first.outcome, reason: first.reason, documents: first.documents },
+          [],
+          `The same mail is also at UID ${first.uid}; delivered once.`,
+        );
+    }
+    const decided = decideExtracted(ctx, s, staged, x, known, previous?.attempts ?? 0);
+    if (twinKey && !twin) {
+      const entry = decided.then((d) => d.entry);
+      // Awaited only by a twin, if one comes; a failure is reported through `decided`.
+      entry.catch(() => {});
+      ctx.inBatch?.set(twinKey, entry);
+    }
+    return await decided;
   } finally {
     staged.discard();
   }
+}
+
+/** What becomes of an extracted mail: no documents, unparseable, or the delivery's verdict. */
+async function decideExtracted(
+  ctx: DecideContext,
+  s: MessageSummary,
+  staged: StagedMail,
+  x: ExtractResult,
+  known: { messageId: string | null; rawSha256: string },
+  previousAttempts: number,
+): Promise<Decision> {
+  if (x.unparseable !== null)
+    return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'unparseable' }, [], x.unparseable);
+  if (x.documents.length === 0)
+    return decision(ctx, s, { ...known, outcome: 'not_imported', reason: 'no_documents' }, [], null);
+  const delivered = await ctx.target.deliver(deliveryKey(ctx.folder, ctx.uidValidity, s.uid), staged, {
+    mailboxId: ctx.mailbox.id,
+    mailbox: ctx.mailbox.description,
+    company: ctx.mailbox.company,
+    folder: ctx.folder,
+    uidValidity: ctx.uidValidity,
+    uid: s.uid,
+    messageId: known.messageId,
+    from: x.from ?? s.from,
+    subject: x.subject ?? s.subject,
+    date: x.date ?? s.date,
+    rawSha256: x.rawSha256,
+  });
+  if (delivered.status === 'accepted')
+    return decision(ctx, s, { ...known, outcome: 'imported' }, x.documents, null);
+  if (delivered.status === 'rejected')
+    return decision(
+      ctx,
+      s,
+      { ...known, outcome: 'not_imported', reason: 'rejected' },
+      x.documents,
+      delivered.detail,
+    );
+  const attempts = previousAttempts + 1;
+  if (attempts >= ctx.maxTries)
+    return decision(
+      ctx,
+      s,
+      { ...known, outcome: 'not_imported', reason: 'gave_up', attempts },
+      x.documents,
+      `${delivered.detail} (gave up after ${attempts} tries)`,
+    );
+  const next = new Date(ctx.now().getTime() + ctx.retryBaseMs * 2 ** (attempts - 1)).toISOString();
+  return decision(
+    ctx,
+    s,
+    { ...known, status: 'retrying', attempts, nextAttemptAt: next },
+    x.documents,
+    delivered.detail,
+  );
 }

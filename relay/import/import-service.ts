@@ -94,8 +94,13 @@ export class ImportService {
     try {
       const mailbox = await this.deps.mailboxes.find(run.mailboxId);
       if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
-      const session = await this.deps.driver.open(await this.deps.credentials.targetFor(mailbox));
       const ledger = Ledger.open(join(this.deps.dataDir, 'ledger'), mailbox.id);
+      const session = await this.deps.driver
+        .open(await this.deps.credentials.targetFor(mailbox))
+        .catch((e: unknown) => {
+          ledger.close();
+          throw e;
+        });
       try {
         const { skipped } = await runPipeline({
           ...this.deps.limits,
@@ -117,7 +122,9 @@ export class ImportService {
         await session.close();
       }
     } catch (e) {
+      // Bugs surface in the log; an `internal` RelayError wraps one. Other kinds are the run's result.
       if (!isRelayError(e)) this.deps.logError?.(e);
+      else if (e.kind === 'internal') this.deps.logError?.(e.cause ?? e);
       error = isRelayError(e)
         ? e.toInfo()
         : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
@@ -138,9 +145,9 @@ export class ImportService {
   }
 
   /** SIGTERM: no new mails are taken; the current batch is recorded and moved; waits at most `ms`. */
-  async stop(ms = 25_000): Promise<void> {
+  async stop(ms = 25_000): Promise<boolean> {
     this.stopping = true;
-    const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
-    await Promise.race([all, new Promise((r) => setTimeout(r, ms).unref())]);
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
+    return Promise.race([all, new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
   }
 }

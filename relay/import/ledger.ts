@@ -54,7 +54,8 @@ export class Ledger {
   private load(oldestKept: number) {
     if (!existsSync(this.path)) return;
     let lines = 0;
-    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+    const text = readFileSync(this.path, 'utf8');
+    for (const line of text.split('\n')) {
       if (!line) continue;
       lines++;
       try {
@@ -65,7 +66,8 @@ export class Ledger {
     }
     for (const [k, e] of this.entries)
       if (e.status === 'moved' && Date.parse(e.at) < oldestKept) this.entries.delete(k);
-    if (lines > this.entries.size * 2 + 100) this.compact();
+    // A torn tail must go before the next append, or that append would be glued to it and lost.
+    if (lines > this.entries.size * 2 + 100 || (text !== '' && !text.endsWith('\n'))) this.compact();
   }
 
   private index(e: LedgerEntry) {

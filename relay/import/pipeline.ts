@@ -104,6 +104,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
 
   for (const batch of chunks(fresh.slice(0, ctx.maxMessages), BATCH)) {
     if (ctx.shouldStop()) break;
+    dc.inBatch = new Map();
     const decisions: Decision[] = [];
     const summaries = await ctx.session.summarize(batch);
     const fits = summaries.filter((s) => s.size <= ctx.maxMailBytes);
@@ -128,7 +129,12 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
     }
     for (const s of fits.filter((x) => x.size > STREAM_ABOVE)) {
       if (ctx.shouldStop()) break;
-      decisions.push(await decideMail(dc, s, await ctx.session.downloadRaw(s.uid)));
+      const raw = await ctx.session.downloadRaw(s.uid).catch((e: unknown) => {
+        // Deleted by another client since the listing: nothing to decide, the rest goes on.
+        if (e instanceof RelayError && e.kind === 'not_found') return null;
+        throw e;
+      });
+      if (raw) decisions.push(await decideMail(dc, s, raw));
     }
 
     await ctx.target.flush();

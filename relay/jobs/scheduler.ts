@@ -28,7 +28,10 @@ export class Scheduler {
   }
 
   private async onChange(e: MailboxEvent) {
-    if (e.type === 'deleted') return this.drop(e.id);
+    if (e.type === 'deleted') {
+      this.failures.delete(e.id);
+      return this.drop(e.id);
+    }
     this.failures.delete(e.mailbox.id);
     await this.sync(e.mailbox);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
+import { Folders, type FoldersPatch, type MailboxCreate, type MailboxUpdate } from '../../shared/mailbox.js';
 import { PROVIDER_DEFAULTS } from '../../shared/imap-settings.js';
 import { RelayError } from '../errors.js';
 import type { ConnectTarget } from '../mail/driver.js';
@@ -8,12 +8,23 @@ import type { MailboxRepository } from '../store/repository.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Caller } from '../store/token-store.js';
 import { canManage, canUse } from './access.js';
+import { validationError } from '../validation-error.js';
 import { checkOAuthHost } from './oauth-hosts.js';
 import { checkMailboxRules } from './rules.js';
 
 export type MailboxEvent =
   | { type: 'saved'; mailbox: StoredMailbox }
   | { type: 'deleted'; id: string; mailbox: StoredMailbox };
+
+/** A PATCH of some folders keeps the others: a missing `source` must never fall back to INBOX. */
+function mergeFolders(current: Folders, patch: FoldersPatch): Folders {
+  const parsed = Folders.safeParse({ ...current, ...patch });
+  if (!parsed.success)
+    throw validationError({
+      issues: parsed.error.issues.map((i) => ({ ...i, path: ['folders', ...i.path] })),
+    });
+  return parsed.data;
+}
 
 const notFound = (id: string) => new RelayError('not_found', `No mailbox ${id} that you may see.`);
 
@@ -99,8 +110,13 @@ export class MailboxService {
       throw new RelayError('validation', 'password can only be set for an IMAP mailbox', {
         field: 'password',
       });
-    const { password, ...fields } = patch;
-    const next: StoredMailbox = { ...current, ...fields, updatedAt: this.now().toISOString() };
+    const { password, folders, ...fields } = patch;
+    const next: StoredMailbox = {
+      ...current,
+      ...fields,
+      folders: folders ? mergeFolders(current.folders, folders) : current.folders,
+      updatedAt: this.now().toISOString(),
+    };
     if (password !== undefined)
       next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
     if (patch.imap) checkOAuthHost(current.provider, patch.imap.host, this.isHostAllowed);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PROVIDER_DEFAULTS } from '../../shared/imap-settings.js';
 import type { OAuthProvider } from '../../shared/oauth.js';
 import { RelayError } from '../errors.js';
+import { canManage } from '../mailboxes/access.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { MailboxRepository } from '../store/repository.js';
 import type { StoredMailbox } from '../store/records.js';
@@ -70,9 +71,15 @@ export class ConnectFlow {
     return saved;
   }
 
+  /** A fresh sign-in of an account the caller already manages re-authorises that mailbox. */
   private async findSame(caller: Caller, provider: OAuthProvider, address: string) {
     return (await this.mailboxes.list(caller)).find(
-      (m) => m.provider === provider && m.account?.address.toLowerCase() === address.toLowerCase(),
+      (m) =>
+        canManage(caller, m) &&
+        m.provider === provider &&
+        // One delegate may connect several shared mailboxes: each stays its own configuration.
+        !m.sharedMailbox?.enabled &&
+        m.account?.address.toLowerCase() === address.toLowerCase(),
     );
   }
 

@@ -38,6 +38,7 @@ export const mailboxRoutes = (deps: {
     })
     .delete('/:id', validate('param', IdParam), async (c) => {
       const { id } = c.req.valid('param');
+      await deps.mailboxes.get(c.get('caller'), id, 'manage');
       if (deps.imports.isRunning(id))
         throw new RelayError(
           'conflict',
@@ -48,10 +49,11 @@ export const mailboxRoutes = (deps: {
     })
     .post('/:id/check', validate('param', IdParam), validate('json', SavedCheckRequest), async (c) => {
       const overrides = c.req.valid('json');
-      // Sending the stored password to edited settings is managing the mailbox, not only using it.
+      // Sending the stored password elsewhere, or trying passwords on the account, is managing it.
       const changesTarget =
         overrides.imap !== undefined ||
         overrides.username !== undefined ||
+        overrides.password !== undefined ||
         overrides.sharedMailbox !== undefined;
       const m = await deps.mailboxes.get(
         c.get('caller'),

@@ -68,7 +68,10 @@ export class TokenStore {
 
   async revoke(id: string): Promise<void> {
     await this.change((d) => {
-      const t = d.tokens.find((x) => x.id === id || x.id.startsWith(id));
+      const matches = d.tokens.filter((x) => x.id === id || x.id.startsWith(id));
+      const t = matches.find((x) => x.id === id) ?? (matches.length === 1 ? matches[0] : undefined);
+      if (matches.length > 1 && !t)
+        throw new RelayError('conflict', `${id} matches ${matches.length} tokens; give more of the id.`);
       if (!t) throw new RelayError('not_found', `No token with id ${id}.`);
       t.revokedAt ??= new Date().toISOString();
     });

@@ -1,11 +1,17 @@
 import { openAsBlob } from 'node:fs';
+import { RelayError } from '../../errors.js';
 import type { StagedMail } from './staging.js';
 import type { DeliveryResult, DeliveryTarget, MailMetadata } from './target.js';
+
+/** 409: the Idempotency-Key draft's "a request with this key is still being processed". */
+const TRANSIENT_4XX = new Set([408, 409, 425, 429]);
+const TARGET_REFUSED = new Set([401, 403, 404, 405, 407]);
 
 /**
  * RELAY_DELIVERY_URL: one multipart POST per mail (`metadata` JSON + one `document` part each),
  * with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) that stays the same across
- * retries. 2xx accepted; 4xx other than 408 and 429 rejected for good; anything else is transient.
+ * retries. 2xx accepted; a refusal of the relay itself (401, 403, 404 …) stops the run; other 4xx
+ * are a verdict on the mail (`rejected`); 408, 409, 425, 429, 5xx and no answer are transient.
  */
 export class HttpTarget implements DeliveryTarget {
   constructor(
@@ -39,17 +45,41 @@ export class HttpTarget implements DeliveryTarget {
         method: 'POST',
         body: form,
         headers,
+        // A redirect would send the documents (and the token) somewhere nobody configured.
+        redirect: 'error',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
       const why = (e as Error).name === 'TimeoutError' ? 'timed out' : 'could not be reached';
       return { status: 'transient', detail: `The delivery target ${why}.` };
     }
-    const text = (await res.text().catch(() => '')).slice(0, 300);
+    const detail = `The delivery target answered ${res.status}${await this.excerpt(res)}`;
     if (res.ok) return { status: 'accepted' };
-    const detail = `The delivery target answered ${res.status}${text ? `: ${text}` : ''}`;
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+    // The target refusing the relay itself is no verdict on the mail: the run stops, mails stay put.
+    if (TARGET_REFUSED.has(res.status))
+      throw new RelayError('delivery', `${detail}. Check RELAY_DELIVERY_URL and RELAY_DELIVERY_TOKEN.`);
+    if (res.status >= 400 && res.status < 500 && !TRANSIENT_4XX.has(res.status))
       return { status: 'rejected', detail };
     return { status: 'transient', detail };
+  }
+
+  /** A short, single-line excerpt of the answer, with our token blanked should the target echo it. */
+  private async excerpt(res: Response): Promise<string> {
+    const reader = res.body?.getReader();
+    let text = '';
+    try {
+      while (reader && text.length < 2000) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    } catch {
+      // An answer cut off is still an answer: its status says enough.
+    } finally {
+      await reader?.cancel().catch(() => {});
+    }
+    if (this.token) text = text.split(this.token).join('[redacted]');
+    text = text.replace(/\s+/g, ' ').trim().slice(0, 300);
+    return text ? `: ${text}` : '';
   }
 }

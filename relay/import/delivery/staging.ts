@@ -48,7 +48,14 @@ export class StagedMail {
         done(null, chunk);
       },
     });
-    await pipeline(doc.content, measure, createWriteStream(path, { mode: 0o600 }));
+    try {
+      await pipeline(doc.content, measure, createWriteStream(path, { mode: 0o600 }));
+    } catch (e) {
+      // A part that broke mid-way leaves nothing behind to be delivered as if it were whole.
+      rmSync(path, { force: true });
+      this.names.delete(filename.toLowerCase());
+      throw e;
+    }
     const sha256 = hash.digest('hex');
     this.documents.push({ filename, type: doc.type, path, size, sha256 });
     return { size, sha256 };

@@ -62,7 +62,8 @@ export class ImapSession implements MailboxSession {
   }
 
   async listUids(): Promise<number[]> {
-    const uids = await this.call(() => this.client.search({ all: true }, { uid: true }));
+    // UNDELETED (RFC 9051 §6.4.4): copies a server without UIDPLUS could only flag stay out of the queue.
+    const uids = await this.call(() => this.client.search({ deleted: false }, { uid: true }));
     if (!Array.isArray(uids)) throw this.refused('The mail server refused to list the mails of the folder.');
     return ascending(uids);
   }

@@ -64,6 +64,27 @@ describe('delivery to an HTTP target', () => {
     expect(await env.dovecot.messageCount('alice', 'Reject-Not')).toBe(1);
   });
 
+  it('stops the run and leaves the mails in the source when the target refuses the relay (401)', async () => {
+    const id = await env.mailbox({
+      source: 'Refused',
+      imported: 'Refused-Imported',
+      notImported: 'Refused-Not',
+    });
+    await env.dovecot.appendMessages('alice', 'Refused', [await invoice(4)]);
+    receiver.answer(401);
+    const run = await env.run(id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({
+      kind: 'delivery',
+      message: expect.stringContaining('RELAY_DELIVERY_TOKEN'),
+    });
+    expect(run.error!.message).not.toContain('target-token');
+    expect(await env.dovecot.messageCount('alice', 'Refused')).toBe(1);
+    expect(await env.dovecot.messageCount('alice', 'Refused-Not')).toBe(0);
+    const again = await env.run(id);
+    expect(again.mails[0]).toMatchObject({ outcome: 'imported' });
+  });
+
   it('gives up after the last try and moves the mail to "not imported"', async () => {
     const id = await env.mailbox({ source: 'Down', imported: 'Down-Imported', notImported: 'Down-Not' });
     await env.dovecot.appendMessages('alice', 'Down', [await invoice(3)]);

@@ -59,6 +59,17 @@ describe('an import run over the corpus', () => {
     expect(history.map((r) => r.id)).toEqual([second.id, run.id]);
   });
 
+  it('delivers the same mail found twice in one batch once', async () => {
+    const id = await env.mailbox({ source: 'Twice', imported: 'Twice-Imported', notImported: 'Twice-Not' });
+    const mail = await invoice(77);
+    await env.dovecot.appendMessages('alice', 'Twice', [mail, mail]);
+    const run = await env.run(id);
+    expect(run.mails.map((m) => m.outcome)).toEqual(['imported', 'imported']);
+    expect(run.mails[1]!.detail).toContain('delivered once');
+    expect(env.outbox(id)).toHaveLength(1);
+    expect(await env.dovecot.messageCount('alice', 'Twice-Imported')).toBe(2);
+  });
+
   it('streams a 25 MB attachment into the outbox intact', async () => {
     const id = await env.mailbox({ source: 'Big', imported: 'Big-Imported', notImported: 'Big-Not' });
     const pdf = pdfBytes(25 * 1024 * 1024, 'big');

@@ -105,6 +105,29 @@ describe('mailboxes API', () => {
     expect(provider.body.error.field).toBe('provider');
   });
 
+  it('PATCH of some folders keeps the others (never falls back to INBOX)', async () => {
+    const { body: m } = await t.call(
+      t.tokens.alice,
+      'POST',
+      '/api/mailboxes',
+      imapMailbox({ folders: { source: 'Rechnungen' } }),
+    );
+    const res = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, {
+      folders: { imported: 'Rechnungen/Importiert', notImported: 'Rechnungen/Fehler' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.folders).toEqual({
+      source: 'Rechnungen',
+      imported: 'Rechnungen/Importiert',
+      notImported: 'Rechnungen/Fehler',
+    });
+    const clash = await t.call(t.tokens.alice, 'PATCH', `/api/mailboxes/${m.id}`, {
+      folders: { imported: 'Rechnungen' },
+    });
+    expect(clash.status).toBe(400);
+    expect(clash.body.error.field).toBe('folders.imported');
+  });
+
   it('DELETE removes the mailbox and its secret', async () => {
     const { body: m } = await t.call(t.tokens.alice, 'POST', '/api/mailboxes', imapMailbox());
     expect((await t.call(t.tokens.alice, 'DELETE', `/api/mailboxes/${m.id}`)).status).toBe(204);
@@ -167,6 +190,10 @@ describe('who may see what', () => {
       imap: { host: 'evil.example.net', port: 993, security: 'tls' },
     });
     expect(redirect.status).toBe(403);
+    const guessing = await t.call(t.tokens.bob, 'POST', `/api/mailboxes/${forBob.id}/check`, {
+      password: 'guess-1',
+    });
+    expect(guessing.status).toBe(403);
     expect(
       (await t.call(t.tokens.admin, 'PATCH', `/api/mailboxes/${forBob.id}`, { description: 'y' })).status,
     ).toBe(200);
