@@ -65,7 +65,8 @@ describe('an import run over the corpus', () => {
     await env.dovecot.appendMessages('alice', 'Twice', [mail, mail]);
     const run = await env.run(id);
     expect(run.mails.map((m) => m.outcome)).toEqual(['imported', 'imported']);
-    expect(run.mails[1]!.detail).toContain('delivered once');
+    // Decided side by side: whichever copy is parsed first is delivered, the other waits for it.
+    expect(run.mails.filter((m) => m.detail?.includes('delivered once'))).toHaveLength(1);
     expect(env.outbox(id)).toHaveLength(1);
     expect(await env.dovecot.messageCount('alice', 'Twice-Imported')).toBe(2);
   });
