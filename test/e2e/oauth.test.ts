@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { startOidc, type Oidc } from '../helpers/oidc.js';
 import { launchWithExtension, panelFrame, setRelaySettings, type ExtensionBrowser } from './support/browser';
-import { ROOT, ensureChromeBuild } from './support/extension-build';
+import { ensureChromeBuild } from './support/extension-build';
 import { invoiceMail } from './support/mails';
 import { startFakeOnventis, type FakeOnventis } from './support/onventis-server';
 import { startRelayProcess, type RelayProcess } from './support/relay-process';
+import { SHOTS } from './support/screenshots.js';
 
 /** The ID that wxt.config.ts's public key gives the extension (README: "A stable extension ID"). */
 const EXTENSION_ID = 'gjmoihgdleadhaodbokanaefbnjddppg';
-const SHOTS = path.join(ROOT, 'test/e2e/screenshots');
 const ALICE = 'alice@example.test';
 const GMAIL = 'bob@example.test';
 const SHARED = 'shared@example.test';

@@ -4,12 +4,12 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { launchWithExtension, panelFrame, type ExtensionBrowser } from './support/browser';
-import { ROOT, ensureChromeBuild } from './support/extension-build';
+import { ensureChromeBuild } from './support/extension-build';
 import { invoiceMail, plainMail } from './support/mails';
 import { startFakeOnventis, type FakeOnventis } from './support/onventis-server';
 import { startRelayProcess, type RelayProcess } from './support/relay-process';
+import { SHOTS } from './support/screenshots.js';
 
-const SHOTS = path.join(ROOT, 'test/e2e/screenshots');
 const SOURCE = 'Rechnungen/Eingang-Ü';
 const IMPORTED = 'Rechnungen/Importiert-Ö';
 const NOT_IMPORTED = 'Rechnungen/Nicht importiert-Ä';
