@@ -11,6 +11,7 @@ import type { MailboxService } from './mailboxes/service.js';
 import type { ConnectFlow } from './oauth/connect-flow.js';
 import type { ConsentFlow } from './oauth/consent-flow.js';
 import { requireToken } from './routes/auth.js';
+import { rateLimit } from './routes/rate-limit.js';
 import { connectionCheckRoutes } from './routes/connection-check.js';
 import type { AppEnv } from './routes/env.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,6 +25,8 @@ import type { TokenStore } from './store/token-store.js';
 
 export interface AppDeps {
   version: string;
+  /** Connection checks per API token and minute (RELAY_CHECKS_PER_MINUTE). */
+  checksPerMinute?: number;
   tokens: TokenStore;
   mailboxes: MailboxService;
   credentials: CredentialResolver;
@@ -55,6 +58,10 @@ export function createApp(deps: AppDeps) {
     if (c.req.path === '/api/health') return next();
     return requireToken(deps.tokens)(c, next);
   });
+
+  const checks = rateLimit(deps.checksPerMinute ?? 30);
+  app.use('/api/connection-check', checks);
+  app.use('/api/mailboxes/:id/check', checks);
 
   const routes = app
     .route('/api/health', healthRoutes(deps.version))

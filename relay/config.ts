@@ -47,6 +47,7 @@ const Env = z.object({
   RELAY_RETRY_BASE_SECONDS: int(60, 0, 86_400),
   /** Test-only fault injection: the process kills itself at this point of an import (crash tests). */
   RELAY_FAILPOINT: z.enum(['after-deliver', 'after-record', 'after-move']).optional(),
+  RELAY_CHECKS_PER_MINUTE: int(30, 1, 10_000),
   RELAY_CONNECT_TIMEOUT_MS: int(10_000, 100, 120_000),
   RELAY_COMMAND_TIMEOUT_MS: int(60_000, 100, 600_000),
 });
@@ -82,6 +83,7 @@ function toConfig(e: z.infer<typeof Env>) {
       retryBaseMs: e.RELAY_RETRY_BASE_SECONDS * 1000,
     },
     failpoint: e.RELAY_FAILPOINT,
+    checksPerMinute: e.RELAY_CHECKS_PER_MINUTE,
     timeouts: { connectMs: e.RELAY_CONNECT_TIMEOUT_MS, commandMs: e.RELAY_COMMAND_TIMEOUT_MS },
   };
 }

@@ -8,7 +8,7 @@ import { VERSION } from '../version.js';
 /** `serve`: the HTTP API and the schedules until SIGTERM or SIGINT. */
 export async function serveCommand(config: Config): Promise<void> {
   const relay = await openRelay(config);
-  const app = createApp({ version: VERSION, ...relay });
+  const app = createApp({ version: VERSION, checksPerMinute: config.checksPerMinute, ...relay });
   const scheduler = new Scheduler(relay.mailboxes, relay.imports);
   await scheduler.start(await relay.store.list());
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

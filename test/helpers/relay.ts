@@ -32,7 +32,15 @@ export async function startTestRelay(
   const config = loadConfig({ RELAY_DATA_DIR: dataDir, ...opts.env });
   const open = async () => {
     const relay = await openRelay(config, opts.driver ? { driver: opts.driver } : {});
-    return { relay, app: createApp({ version: VERSION, ...relay, logError: () => {} }) };
+    return {
+      relay,
+      app: createApp({
+        version: VERSION,
+        checksPerMinute: config.checksPerMinute,
+        ...relay,
+        logError: () => {},
+      }),
+    };
   };
   let { relay, app } = await open();
   const make = async (user: string, roles: string[]) => (await relay.tokens.create(user, roles)).token;

@@ -218,3 +218,30 @@ describe('import now', () => {
     expect((await t.call(t.tokens.bob, 'POST', `/api/mailboxes/${m.id}/runs`)).status).toBe(404);
   });
 });
+
+describe('connection checks', () => {
+  it('are limited per token and minute (429 with Retry-After)', async () => {
+    const limited = await startTestRelay({ env: { RELAY_CHECKS_PER_MINUTE: '2' } });
+    try {
+      const body = {
+        imap: { host: 'imap.example.com', port: 0, security: 'tls' },
+        username: 'u',
+        password: 'p',
+      };
+      expect((await limited.call(limited.tokens.alice, 'POST', '/api/connection-check', body)).status).toBe(
+        400,
+      );
+      expect((await limited.call(limited.tokens.alice, 'POST', '/api/connection-check', body)).status).toBe(
+        400,
+      );
+      const third = await limited.call(limited.tokens.alice, 'POST', '/api/connection-check', body);
+      expect(third.status).toBe(429);
+      expect(third.body.error.kind).toBe('rate_limited');
+      expect((await limited.call(limited.tokens.bob, 'POST', '/api/connection-check', body)).status).toBe(
+        400,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+});
