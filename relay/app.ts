@@ -54,10 +54,8 @@ export function createApp(deps: AppDeps) {
         ),
     }),
   );
-  app.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/health') return next();
-    return requireToken(deps.tokens)(c, next);
-  });
+  const auth = requireToken(deps.tokens);
+  app.use('/api/*', async (c, next) => (c.req.path === '/api/health' ? next() : auth(c, next)));
 
   const checks = rateLimit(deps.checksPerMinute ?? 30);
   app.use('/api/connection-check', checks);
