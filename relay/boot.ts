@@ -49,6 +49,9 @@ export async function openRelay(
     const flows = new PendingFlows();
     const connect = new ConnectFlow(providers, flows, mailboxes, store, oauthTokens);
     const consent = new ConsentFlow(microsoft, flows, store);
+    // Staging folders left by a crash hold half-delivered documents nobody will finish: with the
+    // lock held, no run of this relay is using them.
+    rmSync(join(config.dataDir, 'staging'), { recursive: true, force: true });
     const runs = new RunStore(join(config.dataDir, 'runs'));
     const target = config.delivery
       ? new HttpTarget(config.delivery.url, config.delivery.token)

@@ -54,7 +54,9 @@ async function everyMailOnce(e: ImportEnv, id: string) {
   expect(await e.dovecot.messageCount('alice', 'Imported')).toBe(N);
   expect(await e.dovecot.messageCount('alice', 'NotImported')).toBe(0);
   expect(outboxKeys(e, id)).toHaveLength(N);
-  expect(readdirSync(join(e.t.dataDir, 'staging'))).toEqual([]);
+  // Nothing half-staged is left behind (the folder itself is made when a run first stages a mail).
+  const staging = join(e.t.dataDir, 'staging');
+  expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
 }
 
 describe('a relay killed mid-run, then restarted', () => {
