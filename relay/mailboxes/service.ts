@@ -105,11 +105,21 @@ export class MailboxService {
   }
 
   async update(caller: Caller, id: string, patch: MailboxUpdate): Promise<StoredMailbox> {
-    const current = await this.get(caller, id, 'manage');
+    await this.get(caller, id, 'manage');
+    // Applied to the record as stored at the moment of writing, so a run's state or a rotated
+    // refresh token saved meanwhile is kept, not overwritten by an older copy.
+    const saved = await this.repo.update(id, (current) => this.applyPatch(current, patch));
+    if (!saved) throw notFound(id);
+    this.emit({ type: 'saved', mailbox: saved });
+    return saved;
+  }
+
+  private applyPatch(current: StoredMailbox, patch: MailboxUpdate): StoredMailbox {
     if (patch.password !== undefined && current.provider !== 'imap')
       throw new RelayError('validation', 'password can only be set for an IMAP mailbox', {
         field: 'password',
       });
+    if (patch.imap) checkOAuthHost(current.provider, patch.imap.host, this.isHostAllowed);
     const { password, folders, ...fields } = patch;
     const next: StoredMailbox = {
       ...current,
@@ -118,8 +128,7 @@ export class MailboxService {
       updatedAt: this.now().toISOString(),
     };
     if (password !== undefined)
-      next.secrets = { ...current.secrets, password: this.box.seal(password, id, 'password') };
-    if (patch.imap) checkOAuthHost(current.provider, patch.imap.host, this.isHostAllowed);
+      next.secrets = { ...current.secrets, password: this.box.seal(password, current.id, 'password') };
     const credentialsChanged =
       password !== undefined ||
       patch.username !== undefined ||
@@ -129,10 +138,7 @@ export class MailboxService {
     if (credentialsChanged && current.state.status === 'auth_failed')
       next.state = { ...next.state, status: 'ok', error: null, paused: false };
     checkMailboxRules(next);
-    const saved = await this.repo.update(id, () => next);
-    if (!saved) throw notFound(id);
-    this.emit({ type: 'saved', mailbox: saved });
-    return saved;
+    return next;
   }
 
   async remove(caller: Caller, id: string): Promise<void> {
