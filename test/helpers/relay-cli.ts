@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 export interface CliRun {
   child: ReturnType<typeof spawn>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once stdout contains `text`; throws with both outputs after `ms`. */
+  waitFor(text: string, ms?: number): Promise<void>;
   out(): string;
   err(): string;
 }
@@ -20,5 +22,13 @@ export function relayCli(args: string[], env: Record<string, string>): CliRun {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, exited, out: () => stdout, err: () => stderr };
+  const waitFor = async (text: string, ms = 20_000) => {
+    const end = Date.now() + ms;
+    while (!stdout.includes(text)) {
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for "${text}"; stdout: ${stdout}; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { child, exited, waitFor, out: () => stdout, err: () => stderr };
 }

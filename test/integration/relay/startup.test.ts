@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { relayCli as cli } from '../../helpers/relay-cli.js';
 
 let dataDir: string;
 beforeEach(() => {
@@ -10,28 +10,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** The relay's own CLI as a user runs it (`npm run relay -- …` is `tsx relay/main.ts …`). */
+/** The CLI on this test's data directory; the exit code as a number (128 when killed by a signal). */
 function relayCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], {
-    env: { ...process.env, RELAY_DATA_DIR: dataDir, RELAY_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
-  );
-  const waitFor = async (text: string, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!stdout.includes(text)) {
-      if (Date.now() > end)
-        throw new Error(`timed out waiting for "${text}"; stdout: ${stdout}; stderr: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { child, exited, waitFor, out: () => stdout, err: () => stderr };
+  const run = cli(args, { RELAY_DATA_DIR: dataDir, RELAY_PORT: '0', ...env });
+  return { ...run, exited: run.exited.then(({ code, signal }) => code ?? (signal ? 128 : 1)) };
 }
 
 describe('relay start-up', () => {
