@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorInfo } from './errors.js';
 import { ImapSettings } from './imap-settings.js';
 import { SharedMailbox } from './mailbox.js';
-import { singleLine } from './text.js';
+import { Password, singleLine } from './text.js';
 
 export const CheckStepName = z.enum(['connect', 'tls', 'login', 'list']);
 export type CheckStepName = z.infer<typeof CheckStepName>;
@@ -32,17 +32,11 @@ export const ConnectionCheckResult = z.object({
 });
 export type ConnectionCheckResult = z.infer<typeof ConnectionCheckResult>;
 
-const password = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(1024, 'must be at most 1024 characters')
-  .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL characters');
-
 /** POST /api/connection-check: unsaved settings, typed into the form. */
 export const ConnectionCheckRequest = z.strictObject({
   imap: ImapSettings,
   username: singleLine(320),
-  password,
+  password: Password,
 });
 export type ConnectionCheckRequest = z.infer<typeof ConnectionCheckRequest>;
 
@@ -52,6 +46,6 @@ export const SavedCheckRequest = z.strictObject({
   /** "Use shared mailbox" as edited in the form, Office 365 only. */
   sharedMailbox: SharedMailbox.optional(),
   username: singleLine(320).optional(),
-  password: password.optional(),
+  password: Password.optional(),
 });
 export type SavedCheckRequest = z.infer<typeof SavedCheckRequest>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorInfo } from './errors.js';
 import { ImapSettings, Provider } from './imap-settings.js';
 import { DEFAULT_SCHEDULE, Schedule } from './schedule.js';
-import { singleLine } from './text.js';
+import { Password, singleLine } from './text.js';
 
 /** "User: Enter an user or role" (seed page): exactly one of the two. */
 export const Access = z
@@ -82,11 +82,7 @@ const editable = {
   schedule: Schedule,
   imap: ImapSettings,
   username: singleLine(320),
-  password: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(1024, 'must be at most 1024 characters')
-    .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks or NUL characters'),
+  password: Password,
   sharedMailbox: SharedMailbox,
   folders: Folders,
 };
