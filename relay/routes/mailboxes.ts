@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
 import { SavedCheckRequest } from '../../shared/connection-check.js';
 import { RelayError } from '../errors.js';
@@ -9,9 +8,8 @@ import type { CredentialResolver } from '../mailboxes/credentials.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import { toApi } from '../mailboxes/to-api.js';
 import type { AppEnv } from './env.js';
+import { IdParam } from './params.js';
 import { validate } from './validate.js';
-
-const IdParam = z.object({ id: z.string().min(1).max(100) });
 
 export const mailboxRoutes = (deps: {
   mailboxes: MailboxService;

@@ -1,13 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { RelayError } from '../errors.js';
 import type { ImportService } from '../import/import-service.js';
 import type { RunStore } from '../import/run-store.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { AppEnv } from './env.js';
+import { IdParam } from './params.js';
 import { validate } from './validate.js';
-
-const IdParam = z.object({ id: z.string().min(1).max(100) });
 
 export interface RunRouteDeps {
   mailboxes: MailboxService;
