@@ -11,17 +11,23 @@ export class RelayError extends Error {
   readonly kind: ErrorKind;
   readonly field: string | undefined;
   readonly retryable: boolean;
+  /**
+   * Only the relay's administrator can fix it (e.g. an expired client secret); the user can do
+   * nothing. Alerts to the administrator are built on it later (issue 9); not sent to the extension.
+   */
+  readonly adminFault: boolean;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    opts: { field?: string; retryable?: boolean; cause?: unknown } = {},
+    opts: { field?: string; retryable?: boolean; adminFault?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'RelayError';
     this.kind = kind;
     this.field = opts.field;
     this.retryable = opts.retryable ?? RETRYABLE.has(kind);
+    this.adminFault = opts.adminFault ?? false;
   }
 
   toInfo(): ErrorInfo {
@@ -32,3 +38,6 @@ export class RelayError extends Error {
 }
 
 export const isRelayError = (e: unknown): e is RelayError => e instanceof RelayError;
+
+/** A failure the relay's administrator must fix (see `RelayError.adminFault`). */
+export const isAdminFault = (e: unknown): e is RelayError => e instanceof RelayError && e.adminFault;

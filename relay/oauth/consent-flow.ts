@@ -3,15 +3,51 @@ import { RelayError } from '../errors.js';
 import type { StoredConsent } from '../store/records.js';
 import type { ConsentRepository } from '../store/repository.js';
 import type { Caller } from '../store/token-store.js';
+import { aadstsCode } from './aadsts.js';
 import type { MicrosoftOAuth } from './microsoft.js';
 import type { PendingFlows } from './pending-flows.js';
-import { readRedirect } from './redirect-result.js';
+import { oauthError, readRedirect } from './redirect-result.js';
 
 const notGiven = () =>
   new RelayError(
     'access_denied',
     'The consent was not given on behalf of the organisation. Click "Office365 Consent" again, tick "Consent on behalf of your organization" and accept.',
   );
+
+/** AADSTS90094 / 90095 here: the account signed in lacks an admin role in Entra ID. */
+const notAnAdmin = () =>
+  new RelayError(
+    'consent_required',
+    'This Microsoft account may not consent for the whole organisation. Click "Office365 Consent" again and sign in as a Global Administrator, Privileged Role Administrator or Cloud Application Administrator of your Entra ID.',
+  );
+
+/** AADSTS700016 here: consenting would create the app in the tenant, so the relay names a wrong one. */
+const appUnknown = () =>
+  new RelayError(
+    'config',
+    "Microsoft does not know the relay's Office 365 app (AADSTS700016). Tell the relay's administrator to check RELAY_MS_CLIENT_ID and RELAY_MS_AUTHORITY.",
+    { adminFault: true },
+  );
+
+const AT_ADMIN_CONSENT: Readonly<Record<string, () => RelayError>> = {
+  '90094': notAnAdmin,
+  '90095': notAnAdmin,
+  '700016': appUnknown,
+};
+
+/**
+ * The one asking is the administrator: "ask your administrator" would help nobody here, except where
+ * someone else has to act (an app assignment, the relay's own configuration).
+ */
+function adminConsentError(error: string, description: string): RelayError {
+  const code = aadstsCode(`${error} ${description}`);
+  const special = code === undefined ? undefined : AT_ADMIN_CONSENT[code];
+  if (special) return special();
+  const e = oauthError(error, description);
+  // 65004 is both Cancel and Accept with the "on behalf of" box unticked; a bare access_denied, Cancel.
+  const declined = e.kind === 'access_denied' && (code === undefined || code === '65004');
+  return declined || e.kind === 'consent_required' ? notGiven() : e;
+}
 
 /**
  * "Office365 Consent" (seed page): an Azure Active Directory Manager grants the app tenant-wide,
@@ -48,15 +84,7 @@ export class ConsentFlow {
   async complete(caller: Caller, state: string, redirectUrl: string): Promise<StoredConsent> {
     this.mustManage(caller);
     const flow = this.flows.take(state, caller.tokenId, 'consent');
-    let q: URLSearchParams;
-    try {
-      q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant');
-    } catch (e) {
-      // The one asking is the administrator: "ask your administrator" would help nobody here.
-      if (e instanceof RelayError && (e.kind === 'consent_required' || e.kind === 'access_denied'))
-        throw notGiven();
-      throw e;
-    }
+    const q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant', adminConsentError);
     if (!/^true$/i.test(q.get('admin_consent') ?? '')) throw notGiven();
     const consent = {
       tenant: q.get('tenant')!,

@@ -67,7 +67,9 @@ export class GoogleOAuth implements OAuthProviderClient {
     } catch (e) {
       throw googleError(e);
     }
-    if (!tokens.scope?.split(/\s+/).includes(GOOGLE_MAIL_SCOPE))
+    // RFC 6749 §5.1: no `scope` means the scope requested was granted. One without the mail scope is
+    // Google's granular consent with the Gmail box unticked. (getToken passes `scope` on as it came.)
+    if (typeof tokens.scope === 'string' && !tokens.scope.split(' ').includes(GOOGLE_MAIL_SCOPE))
       throw new RelayError(
         'access_denied',
         'Google did not grant access to the mailbox. Connect again and tick "Read, compose, send and permanently delete all your email from Gmail".',

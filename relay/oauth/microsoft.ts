@@ -19,9 +19,10 @@ const isMicrosoftCloud = (authority: string) =>
 
 function msalError(e: unknown): RelayError {
   if (e instanceof RelayError) return e;
-  const err = e as { errorCode?: string; errorMessage?: string; message?: string };
-  if (e instanceof InteractionRequiredAuthError || err.errorCode === 'invalid_grant')
-    return oauthError('invalid_grant', err.errorMessage ?? '');
+  const err = e as { errorCode?: string; errorMessage?: string };
+  // errorMessage holds the token endpoint's error_description, and oauthError lets its AADSTS code win:
+  // a bad client secret (invalid_client, AADSTS7000215) is the relay administrator's, not a reconnect.
+  if (e instanceof InteractionRequiredAuthError) return oauthError('invalid_grant', err.errorMessage ?? '');
   if (err.errorCode) return oauthError(err.errorCode, err.errorMessage ?? '');
   return new RelayError('network', 'The Microsoft sign-in service could not be reached.', { cause: e });
 }

@@ -1,33 +1,55 @@
 import { RelayError } from '../errors.js';
+import { AADSTS, aadstsCode, CONSENT_FIRST } from './aadsts.js';
 
-const CONSENT_CODES = /AADSTS(65001|65004|90094|90099)|consent_required|admin_consent|needs admin/i;
+/** Words an OAuth error (`error`, `error_description`) for the one who has to act on it. */
+export type ExplainOAuthError = (error: string, description: string) => RelayError;
 
-/** Turns an OAuth error (RFC 6749 §4.1.2.1 / §5.2) into a sentence a user can act on. */
+/**
+ * Turns an OAuth error (RFC 6749 §4.1.2.1 / §5.2) into a sentence a user can act on. Microsoft's
+ * AADSTS code says more than the OAuth code, so it wins; the description itself is never shown
+ * (it carries trace and correlation ids), only the code.
+ */
 export function oauthError(error: string, description = ''): RelayError {
-  if (CONSENT_CODES.test(`${error} ${description}`))
-    return new RelayError(
-      'consent_required',
-      'Your organisation has not yet allowed Onventis to read mailboxes. Ask your Azure Active Directory Manager to click "Office365 Consent" once, then connect again.',
-    );
-  if (error === 'access_denied')
-    return new RelayError(
-      'access_denied',
-      'The sign-in was cancelled or access to the mailbox was not granted.',
-    );
-  if (error === 'invalid_grant')
-    return new RelayError('needs_reauth', 'The sign-in has expired or was revoked: reconnect the mailbox.');
-  return new RelayError('protocol', `The identity provider refused the sign-in (${error}).`);
+  const code = aadstsCode(`${error} ${description}`);
+  const known = code === undefined ? undefined : AADSTS[code];
+  if (known)
+    return new RelayError(known.kind, `${known.message} (AADSTS${code})`, {
+      adminFault: known.adminFault ?? false,
+    });
+  const also = code === undefined ? '' : `, AADSTS${code}`;
+  switch (error) {
+    case 'access_denied':
+      // Without a code it is the user's own Cancel (Google's and Microsoft's consent screens alike).
+      return code === undefined
+        ? new RelayError('access_denied', 'You cancelled the sign-in.')
+        : new RelayError('access_denied', `The identity provider refused the sign-in (AADSTS${code}).`);
+    case 'consent_required': // OpenID Connect Core §3.1.2.6
+      return new RelayError('consent_required', CONSENT_FIRST);
+    case 'invalid_grant':
+      return new RelayError('needs_reauth', 'The sign-in has expired or was revoked: reconnect the mailbox.');
+    case 'invalid_client': // §5.2: the relay's own client authentication failed
+    case 'unauthorized_client':
+      return new RelayError(
+        'config',
+        `The identity provider refused the relay's app credentials (${error}${also}). Tell the relay's administrator; there is nothing you can do.`,
+        { adminFault: true },
+      );
+    default:
+      return new RelayError('protocol', `The identity provider refused the sign-in (${error}${also}).`);
+  }
 }
 
 /**
  * Reads `code` (or `error`) from the URL launchWebAuthFlow returned. It must start with the redirect
- * URI the flow was started with: a code for another redirect target is not ours to redeem.
+ * URI the flow was started with: a code for another redirect target is not ours to redeem. An
+ * `error` there is worded by `explain`.
  */
 export function readRedirect(
   redirectUrl: string,
   redirectUri: string,
   state: string,
   param = 'code',
+  explain: ExplainOAuthError = oauthError,
 ): URLSearchParams {
   let url: URL;
   try {
@@ -45,7 +67,7 @@ export function readRedirect(
   if (q.get('state') !== state)
     throw new RelayError('validation', 'state does not match the redirect', { field: 'state' });
   const error = q.get('error');
-  if (error) throw oauthError(error, q.get('error_description') ?? '');
+  if (error) throw explain(error, q.get('error_description') ?? '');
   if (!q.get(param))
     throw new RelayError('validation', `redirectUrl carries no ${param}`, { field: 'redirectUrl' });
   return q;

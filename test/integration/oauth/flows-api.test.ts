@@ -87,6 +87,36 @@ describe('Office 365 admin consent', () => {
     expect(denied.body.error.kind).toBe('access_denied');
     expect(denied.body.error.message).toContain('Consent on behalf of your organization');
   });
+
+  it.each([
+    ['error=access_denied', 'access_denied', 'Consent on behalf of your organization'],
+    [
+      'error=access_denied&error_description=AADSTS90094%3A+The+grant+requires+admin+permission.',
+      'consent_required',
+      'sign in as a Global Administrator',
+    ],
+    [
+      'error=access_denied&error_description=AADSTS90095%3A+Admin+consent+is+required',
+      'consent_required',
+      'sign in as a Global Administrator',
+    ],
+    [
+      'error=unauthorized_client&error_description=AADSTS700016%3A+Application+not+found',
+      'config',
+      'RELAY_MS_CLIENT_ID',
+    ],
+  ])('answers the administrator, not "ask your administrator": %s', async (query, kind, sentence) => {
+    const start = await t.call(manager, 'POST', '/api/consent/microsoft/start', {
+      redirectUri: `${EXT}/consent`,
+    });
+    const res = await t.call(manager, 'POST', '/api/consent/microsoft/complete', {
+      state: start.body.state,
+      redirectUrl: `${EXT}/consent?${query}&state=${start.body.state}`,
+    });
+    expect(res.body.error.kind).toBe(kind);
+    expect(res.body.error.message).toContain(sentence);
+    expect(res.body.error.message).not.toContain('Ask your Azure Active Directory Manager');
+  });
 });
 
 describe('connect flow input', () => {
