@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { HttpTarget } from './import/delivery/http-target.js';
 import { OutboxTarget } from './import/delivery/outbox.js';
 import { ImportService } from './import/import-service.js';
+import { closeInterruptedRuns } from './import/interrupted-runs.js';
 import { RunStore } from './import/run-store.js';
 import type { MailboxDriver } from './mail/driver.js';
 import { createImapDriver } from './mail/imap/driver.js';
@@ -53,8 +54,9 @@ export async function openRelay(
     // lock held, no run of this relay is using them.
     rmSync(join(config.dataDir, 'staging'), { recursive: true, force: true });
     const runs = new RunStore(join(config.dataDir, 'runs'));
+    closeInterruptedRuns(runs, join(config.dataDir, 'ledger'), (overrides.now ?? (() => new Date()))());
     const target = config.delivery
-      ? new HttpTarget(config.delivery.url, config.delivery.token)
+      ? new HttpTarget(config.delivery.url, config.delivery.token, config.delivery.timeoutMs)
       : new OutboxTarget(join(config.dataDir, 'outbox'));
     const imports = new ImportService({
       mailboxes,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILPOINTS } from './import/failpoints.js';
 
 const list = z
   .string()
@@ -46,7 +47,9 @@ const Env = z.object({
   RELAY_MAX_TRIES: int(5, 1, 100),
   RELAY_RETRY_BASE_SECONDS: int(60, 0, 86_400),
   /** Test-only fault injection: the process kills itself at this point of an import (crash tests). */
-  RELAY_FAILPOINT: z.enum(['after-deliver', 'after-record', 'after-move']).optional(),
+  RELAY_FAILPOINT: z.enum(FAILPOINTS).optional(),
+  /** How long the HTTP delivery target may take to answer one mail before it counts as transient. */
+  RELAY_DELIVERY_TIMEOUT_MS: int(60_000, 100, 600_000),
   RELAY_CHECKS_PER_MINUTE: int(30, 1, 10_000),
   RELAY_CONNECT_TIMEOUT_MS: int(10_000, 100, 120_000),
   RELAY_COMMAND_TIMEOUT_MS: int(60_000, 100, 600_000),
@@ -62,7 +65,9 @@ function toConfig(e: z.infer<typeof Env>) {
     secretKey: e.RELAY_SECRET_KEY,
     secretKeyFile: e.RELAY_SECRET_KEY_FILE,
     allowHosts: e.RELAY_ALLOW_HOSTS,
-    delivery: e.RELAY_DELIVERY_URL ? { url: e.RELAY_DELIVERY_URL, token: e.RELAY_DELIVERY_TOKEN } : null,
+    delivery: e.RELAY_DELIVERY_URL
+      ? { url: e.RELAY_DELIVERY_URL, token: e.RELAY_DELIVERY_TOKEN, timeoutMs: e.RELAY_DELIVERY_TIMEOUT_MS }
+      : null,
     microsoft: {
       clientId: e.RELAY_MS_CLIENT_ID,
       clientSecret: e.RELAY_MS_CLIENT_SECRET,

@@ -24,6 +24,8 @@ export const ErrorKind = z.enum([
   'consent_required',
   'config',
   'delivery',
+  /** The relay's own disk: full (ENOSPC), over quota, read-only. Nothing is moved (issue 8). */
+  'storage',
   'internal',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKind>;

@@ -4,7 +4,11 @@ import { ErrorInfo } from './errors.js';
 export const RunTrigger = z.enum(['manual', 'schedule', 'cli']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
-export const RunStatus = z.enum(['running', 'completed', 'failed']);
+/**
+ * `interrupted`: the relay stopped (SIGTERM) or died (kill -9, power loss) before the run ended; its
+ * counts are what it had done, read back from the ledger after a crash (issue 8).
+ */
+export const RunStatus = z.enum(['running', 'completed', 'failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const MailOutcomeKind = z.enum(['imported', 'not_imported', 'retrying', 'moved', 'skipped']);

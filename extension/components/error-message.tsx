@@ -23,6 +23,7 @@ export const ERROR_KEYS: Record<AppErrorKind, MessageKey> = {
   consent_required: 'error.consent_required',
   config: 'error.config',
   delivery: 'error.delivery',
+  storage: 'error.storage',
   internal: 'error.internal',
   relay_unreachable: 'error.relay_unreachable',
   not_configured: 'error.not_configured',

@@ -6,6 +6,7 @@ export const RUN_STATUS_KEYS: Record<RunStatus, MessageKey> = {
   running: 'runStatus.running',
   completed: 'runStatus.completed',
   failed: 'runStatus.failed',
+  interrupted: 'runStatus.interrupted',
 };
 
 export function RunCountsLine({ run }: { run: ImportRunSummary }) {
@@ -27,7 +28,9 @@ export function RunHeadline({ run }: { run: ImportRunSummary }) {
           ? t('run.running')
           : run.status === 'completed'
             ? t('run.completed')
-            : t('run.failed')}
+            : run.status === 'interrupted'
+              ? t('run.interrupted')
+              : t('run.failed')}
       </p>
       <RunCountsLine run={run} />
       {run.error && <ErrorMessage error={run.error} />}

@@ -2,7 +2,13 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { openRelay } from '../boot.js';
 
-/** `import --mailbox ID`: one run, headless, its result as JSON on stdout; exit 1 when it failed. */
+/** sysexits.h EX_TEMPFAIL: the run was interrupted by a signal; run it again to continue. */
+const INTERRUPTED = 75;
+
+/**
+ * `import --mailbox ID`: one run, headless, its result as JSON on stdout; exit 1 when it failed,
+ * 75 when a signal interrupted it.
+ */
 export async function importCommand(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { mailbox: { type: 'string' } } });
   if (!values.mailbox) {
@@ -22,7 +28,7 @@ export async function importCommand(config: Config, args: string[]): Promise<num
     process.once('SIGINT', stop);
     const run = await done;
     console.log(JSON.stringify(run, null, 2));
-    return run.status === 'completed' ? 0 : 1;
+    return run.status === 'completed' ? 0 : run.status === 'interrupted' ? INTERRUPTED : 1;
   } finally {
     relay.release();
   }

@@ -13,6 +13,8 @@ export interface DecideContext {
   /** Mails of the current batch by Message-ID and raw hash: a second copy waits for the first. */
   inBatch?: Map<string, Promise<LedgerEntry>>;
   mailbox: StoredMailbox;
+  /** Written into every ledger line, so an interrupted run's work can be counted (issue 8). */
+  runId: string;
   folder: string;
   uidValidity: string;
   ledger: Ledger;
@@ -52,6 +54,8 @@ function decision(
     attempts: 0,
     nextAttemptAt: null,
     at: ctx.now().toISOString(),
+    size: s.size,
+    runId: ctx.runId,
     ...fields,
   };
   const outcome = entry.status === 'retrying' ? 'retrying' : (entry.outcome ?? 'not_imported');

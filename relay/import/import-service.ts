@@ -10,6 +10,7 @@ import type { DeliveryTarget } from './delivery/target.js';
 import { Ledger } from './ledger.js';
 import { type Failpoint, runPipeline } from './pipeline.js';
 import type { RunStore } from './run-store.js';
+import { storageError } from '../store/storage-error.js';
 import { Semaphore } from './semaphore.js';
 import { stateAfterRun } from './state-after-run.js';
 
@@ -91,6 +92,7 @@ export class ImportService {
   private async execute(run: ImportRun): Promise<ImportRun> {
     const release = await this.semaphore.acquire();
     let error: ErrorInfo | null = null;
+    let stopped = false;
     try {
       const mailbox = await this.deps.mailboxes.find(run.mailboxId);
       if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
@@ -102,8 +104,9 @@ export class ImportService {
           throw e;
         });
       try {
-        const { skipped } = await runPipeline({
+        const result = await runPipeline({
           ...this.deps.limits,
+          runId: run.id,
           mailbox,
           session,
           ledger,
@@ -116,12 +119,14 @@ export class ImportService {
           },
           report: (m) => count(run, m),
         });
-        run.counts.skipped = skipped;
+        run.counts.skipped = result.skipped;
+        stopped = result.stopped;
       } finally {
         ledger.close();
         await session.close();
       }
-    } catch (e) {
+    } catch (caught) {
+      const e = storageError(caught) ?? caught;
       // Bugs surface in the log; an `internal` RelayError wraps one. Other kinds are the run's result.
       if (!isRelayError(e)) this.deps.logError?.(e);
       else if (e.kind === 'internal') this.deps.logError?.(e.cause ?? e);
@@ -137,10 +142,15 @@ export class ImportService {
       ...m,
       state: stateAfterRun(m.state, error, finishedAt, run.id),
     }));
-    run.status = error ? 'failed' : 'completed';
+    run.status = error ? 'failed' : stopped ? 'interrupted' : 'completed';
     run.error = error;
     run.finishedAt = finishedAt;
-    this.deps.runs.save(run);
+    try {
+      this.deps.runs.save(run);
+    } catch (e) {
+      // A full disk must not turn a finished run into an unhandled rejection; the ledger has its work.
+      this.deps.logError?.(storageError(e) ?? e);
+    }
     return run;
   }
 

@@ -15,13 +15,32 @@ export interface LedgerEntry {
   messageId: string | null;
   rawSha256: string | null;
   documents: string[];
-  /** delivered: outcome stored, move pending. moved: done. retrying: transient failure, stays in the source. */
-  status: 'decided' | 'moved' | 'retrying';
+  /**
+   * decided: outcome stored, move pending. copying: on a server without MOVE, a UID COPY to
+   * `target` was (maybe) sent and the source copy not yet removed. moved: done. retrying: transient
+   * failure, stays in the source.
+   */
+  status: 'decided' | 'copying' | 'moved' | 'retrying';
   outcome: 'imported' | 'not_imported' | null;
   reason: NotImportedReason | null;
   attempts: number;
   nextAttemptAt: string | null;
   at: string;
+  /** RFC822.SIZE, to find this mail's copy in a target folder (absent in entries before issue 8). */
+  size?: number;
+  /** The run that wrote this line: an interrupted run's counts are read back from it. */
+  runId?: string;
+  /**
+   * With `copying`: the target and its UIDVALIDITY and UIDNEXT just before the COPY, so a copy made
+   * by it has a UID of at least `uidNext` (RFC 9051 §2.3.1.1) and older twins are not mistaken for it.
+   */
+  target?: CopyTarget;
+}
+
+export interface CopyTarget {
+  path: string;
+  uidValidity: string;
+  uidNext: number;
 }
 
 const keyOf = (folder: string, uidValidity: string, uid: number) => `${folder}\0${uidValidity}\0${uid}`;
@@ -83,6 +102,18 @@ export class Ledger {
 
   get(folder: string, uidValidity: string, uid: number): LedgerEntry | undefined {
     return this.entries.get(keyOf(folder, uidValidity, uid));
+  }
+
+  /** Entries of one folder generation in these states, oldest UID first. */
+  entriesIn(folder: string, uidValidity: string, ...status: LedgerEntry['status'][]): LedgerEntry[] {
+    return [...this.entries.values()]
+      .filter((e) => e.folder === folder && e.uidValidity === uidValidity && status.includes(e.status))
+      .sort((a, b) => a.uid - b.uid);
+  }
+
+  /** Every line a run wrote, as it stands now (the last line for each of its mails). */
+  writtenBy(runId: string): LedgerEntry[] {
+    return [...this.entries.values()].filter((e) => e.runId === runId);
   }
 
   /** A mail already decided under another UID (UIDVALIDITY changed, or the same mail twice). */

@@ -4,8 +4,11 @@ import { RelayError } from '../errors.js';
 import type { MailboxSession, MessageSummary } from '../mail/driver.js';
 import { type DecideContext, type Decision, decideMail, tooLarge } from './decide-mail.js';
 import type { LedgerEntry } from './ledger.js';
+import { type MoveContext, moveDecided, recoverMoves } from './move-mails.js';
 
-export type Failpoint = 'after-deliver' | 'after-record' | 'after-move';
+import type { Failpoint } from './failpoints.js';
+
+export type { Failpoint } from './failpoints.js';
 
 export interface PipelineContext extends Omit<DecideContext, 'folder' | 'uidValidity'> {
   session: MailboxSession;
@@ -52,7 +55,7 @@ function byBytes(summaries: MessageSummary[]): MessageSummary[][] {
  * is done. Per batch: decide every mail (extract + deliver), store the decisions durably, then move
  * them with one UID MOVE per target folder. Nothing is moved before its outcome is stored.
  */
-export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number }> {
+export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number; stopped: boolean }> {
   const { source, imported, notImported } = ctx.mailbox.folders;
   if (imported === null || notImported === null)
     throw new RelayError(
@@ -64,49 +67,36 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
     if (!(await ctx.session.folderExists(target)))
       throw new RelayError('folder_missing', `The folder "${target}" does not exist on the mail server.`);
   const dc: DecideContext = { ...ctx, folder: source, uidValidity: folder.uidValidity.toString() };
+  const mc: MoveContext = { ...ctx, targets: { imported, notImported } };
+  // A run that leaves mails for later because the relay is stopping ends `interrupted`.
+  let stopped = false;
+  const stop = () => (stopped ||= ctx.shouldStop());
+
+  const listed = await ctx.session.listUids();
+  // What an earlier run left half-moved is settled first (issue 8).
+  const recovered = await recoverMoves(mc, source, dc.uidValidity, new Set(listed));
+  for (const e of recovered.copyFound)
+    ctx.report(
+      movedNow(e, `Its copy from an earlier run was found in "${e.target?.path ?? ''}"; not copied again.`),
+    );
 
   const fresh: number[] = [];
   const pending: LedgerEntry[] = [];
   let skipped = 0;
   const now = ctx.now().getTime();
-  for (const uid of await ctx.session.listUids()) {
+  for (const uid of listed) {
     const e = ctx.ledger.get(source, dc.uidValidity, uid);
     if (!e || (e.status === 'retrying' && Date.parse(e.nextAttemptAt ?? '') <= now)) fresh.push(uid);
     else if (e.status === 'decided') pending.push(e);
     else skipped++;
   }
 
-  const move = async (entries: LedgerEntry[]) => {
-    for (const [outcome, target] of [
-      ['imported', imported],
-      ['not_imported', notImported],
-    ] as const) {
-      const uids = entries.filter((e) => e.status === 'decided' && e.outcome === outcome).map((e) => e.uid);
-      if (uids.length === 0) continue;
-      await ctx.session.move(uids, target);
-      const at = ctx.now().toISOString();
-      ctx.ledger.record(
-        entries.filter((e) => uids.includes(e.uid)).map((e) => ({ ...e, status: 'moved' as const, at })),
-      );
-    }
-  };
-
   // Decided in an earlier run that stopped before its move: only the move is left (DESIGN §3 step 2).
-  await move(pending);
-  for (const e of pending)
-    ctx.report({
-      uid: e.uid,
-      messageId: e.messageId,
-      subject: null,
-      from: null,
-      outcome: 'moved',
-      reason: e.reason,
-      detail: 'Decided in an earlier run; moved now.',
-      documents: [],
-    });
+  await moveDecided(mc, pending);
+  for (const e of pending) ctx.report(movedNow(e, 'Decided in an earlier run; moved now.'));
 
   for (const batch of chunks(fresh.slice(0, ctx.maxMessages), BATCH)) {
-    if (ctx.shouldStop()) break;
+    if (stop()) break;
     dc.inBatch = new Map();
     const decisions: Decision[] = [];
     const summaries = await ctx.session.summarize(batch);
@@ -115,11 +105,11 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
       if (s.size > ctx.maxMailBytes) decisions.push(tooLarge(dc, s, ctx.maxMailBytes));
     for (const group of byBytes(fits.filter((s) => s.size <= STREAM_ABOVE))) {
       const byUid = new Map(group.map((s) => [s.uid, s]));
-      if (ctx.shouldStop()) break;
+      if (stop()) break;
       const inFlight: Promise<Decision>[] = [];
       for await (const { uid, source: raw } of ctx.session.fetchRaw(group.map((s) => s.uid))) {
         // On shutdown the mails decided so far are still recorded and moved below.
-        if (ctx.shouldStop()) break;
+        if (stop()) break;
         const s = byUid.get(uid);
         if (!s) continue;
         const decided = decideMail(dc, s, Readable.from([raw]));
@@ -131,7 +121,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
       for (const decided of inFlight) decisions.push(await decided);
     }
     for (const s of fits.filter((x) => x.size > STREAM_ABOVE)) {
-      if (ctx.shouldStop()) break;
+      if (stop()) break;
       const raw = await ctx.session.downloadRaw(s.uid).catch((e: unknown) => {
         // Deleted by another client since the listing: nothing to decide, the rest goes on.
         if (e instanceof RelayError && e.kind === 'not_found') return null;
@@ -145,8 +135,22 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
     ctx.ledger.record(decisions.map((d) => d.entry));
     ctx.failpoint('after-record');
     for (const d of decisions) ctx.report(d.result);
-    await move(decisions.map((d) => d.entry));
+    await moveDecided(
+      mc,
+      decisions.map((d) => d.entry),
+    );
     ctx.failpoint('after-move');
   }
-  return { skipped };
+  return { skipped, stopped };
 }
+
+const movedNow = (e: LedgerEntry, detail: string): MailResult => ({
+  uid: e.uid,
+  messageId: e.messageId,
+  subject: null,
+  from: null,
+  outcome: 'moved',
+  reason: e.reason,
+  detail,
+  documents: [],
+});

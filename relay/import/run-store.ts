@@ -1,14 +1,18 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportRun, ImportRunSummary } from '../../shared/run.js';
 import { writeFileAtomic } from '../store/data-dir.js';
 
+const MARKER = '.running';
+
 /**
  * Run history: one file per run under `runs/<mailbox>/`, the newest `keep` per mailbox. A run file
- * is written when the run starts and when it ends, never rewritten per mail.
+ * is written when the run starts and when it ends, never rewritten per mail. While a run goes, an
+ * empty `<run>.running` marker beside it lets the next start find the runs a dead relay left open.
  */
 export class RunStore {
   private readonly mailboxOf = new Map<string, string>();
+  private readonly marked = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -16,16 +20,38 @@ export class RunStore {
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const mailbox of readdirSync(dir))
-      for (const file of readdirSync(join(dir, mailbox)))
-        this.mailboxOf.set(file.replace(/\.json$/, ''), mailbox);
+      for (const file of readdirSync(join(dir, mailbox))) {
+        if (file.endsWith('.json')) this.mailboxOf.set(file.slice(0, -5), mailbox);
+        else if (file.endsWith(MARKER)) this.marked.add(file.slice(0, -MARKER.length));
+      }
   }
 
   save(run: ImportRun): void {
     const folder = join(this.dir, run.mailboxId);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const marker = join(folder, `${run.id}${MARKER}`);
+    if (run.status === 'running') writeFileSync(marker, '', { mode: 0o600 });
     writeFileAtomic(join(folder, `${run.id}.json`), JSON.stringify(run));
+    if (run.status !== 'running') rmSync(marker, { force: true });
     this.mailboxOf.set(run.id, run.mailboxId);
     this.prune(run.mailboxId);
+  }
+
+  /**
+   * Runs stored as `running` when this store was opened: with the data directory locked, nobody is
+   * running them (a relay died). Marked ones, and each mailbox's newest (history written before the
+   * markers existed).
+   */
+  leftRunning(): ImportRun[] {
+    const candidates = new Set(this.marked);
+    for (const mailbox of new Set(this.mailboxOf.values())) {
+      const newest = this.ids(mailbox).at(-1);
+      if (newest) candidates.add(newest);
+    }
+    return [...candidates].flatMap((id) => {
+      const run = this.get(id);
+      return run?.status === 'running' ? [run] : [];
+    });
   }
 
   get(runId: string): ImportRun | undefined {
@@ -65,6 +91,7 @@ export class RunStore {
     const ids = this.ids(mailboxId);
     for (const id of ids.slice(0, Math.max(0, ids.length - this.keep))) {
       rmSync(join(this.dir, mailboxId, `${id}.json`), { force: true });
+      rmSync(join(this.dir, mailboxId, `${id}${MARKER}`), { force: true });
       this.mailboxOf.delete(id);
     }
   }

@@ -29,6 +29,33 @@ export interface FolderStatus {
   exists: number;
 }
 
+/** A folder's UIDVALIDITY and UIDNEXT at one moment: mails added after it have UIDs of at least uidNext. */
+export interface FolderMark {
+  path: string;
+  uidValidity: string;
+  uidNext: number;
+}
+
+/**
+ * Hooks into a move on a server without MOVE (RFC 6851), where COPY and the removal from the source
+ * are separate commands: `beforeCopy` must make the intent durable, so a crash or a lost answer
+ * between the two never leads to a second copy (issue 8).
+ */
+export interface MoveSteps {
+  beforeCopy?(target: FolderMark): void | Promise<void>;
+  afterCopy?(): void;
+  afterStore?(): void;
+}
+
+/** What is known of a mail whose copy may already be in a folder. */
+export interface CopyProbe {
+  messageId: string | null;
+  size: number | null;
+  rawSha256: string | null;
+  /** The target as it was before the COPY; null when unknown (then the whole folder is searched). */
+  since: FolderMark | null;
+}
+
 export interface MoveResult {
   /**
    * False when the server has neither MOVE (RFC 6851) nor UIDPLUS (RFC 4315): the mails were copied and
@@ -46,8 +73,8 @@ export interface MailboxSession {
   listFolders(): Promise<FolderInfo[]>;
   /** Opens `path` read-write; folder_missing when it does not exist. */
   openFolder(path: string): Promise<FolderStatus>;
-  /** UIDs of the open folder, ascending. */
-  listUids(): Promise<number[]>;
+  /** UIDs of the open folder, ascending: the mails not flagged \Deleted, or with `deleted` only those. */
+  listUids(opts?: { deleted?: boolean }): Promise<number[]>;
   /** Envelope and size of these UIDs of the open folder, one FETCH per batch (UID sets as ranges). */
   summarize(uids: number[]): Promise<MessageSummary[]>;
   /** The raw messages (RFC 5322 bytes) of these UIDs in one FETCH; for small mails, in order of arrival. */
@@ -55,7 +82,14 @@ export interface MailboxSession {
   /** One large raw message as a stream, fetched in big partial chunks so memory stays bounded. */
   downloadRaw(uid: number): Promise<Readable>;
   /** Moves these UIDs of the open folder to `target` in as few commands as possible. */
-  move(uids: number[], target: string): Promise<MoveResult>;
+  move(uids: number[], target: string, steps?: MoveSteps): Promise<MoveResult>;
+  /** Flags these UIDs \Deleted and, with UIDPLUS, expunges exactly them (the second half of a move). */
+  removeFromSource(uids: number[]): Promise<MoveResult>;
+  /**
+   * For each probe, the UID in `path` of a mail that is its copy (same Message-ID, size and raw
+   * SHA-256, added after `since`), or null; each UID answers one probe only. The open folder stays open.
+   */
+  findCopies(path: string, probes: CopyProbe[]): Promise<(number | null)[]>;
   folderExists(path: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -22,5 +22,7 @@ export const STATUS_OF: Record<ErrorKind, ContentfulStatusCode> = {
   protocol: 502,
   delivery: 502,
   config: 500,
+  // The relay's own disk is full or read-only: it cannot serve this now (RFC 9110 §15.6.4).
+  storage: 503,
   internal: 500,
 };

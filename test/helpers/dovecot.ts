@@ -74,6 +74,8 @@ export interface Dovecot {
   appendMessages(user: string, folder: string, raws: (Buffer | string)[]): Promise<void>;
   listUids(user: string, folder: string): Promise<number[]>;
   messageCount(user: string, folder: string): Promise<number>;
+  /** Message-ID of every mail in the folder, in UID order ('' for none); also those flagged \Deleted. */
+  messageIds(user: string, folder: string, opts?: { undeletedOnly?: boolean }): Promise<string[]>;
   uidValidity(user: string, folder: string): Promise<number>;
   /** Sets a new UIDVALIDITY (old + 1) and returns it. */
   bumpUidValidity(user: string, folder: string): Promise<number>;
@@ -246,6 +248,25 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
         .sort((a, b) => a - b);
     },
     messageCount: (user, folder) => status(user, folder, 'messages'),
+    async messageIds(user, folder, opts = {}) {
+      const query = opts.undeletedOnly ? 'undeleted' : 'all';
+      const out = await doveadm([
+        '-f',
+        'tab',
+        'fetch',
+        '-u',
+        user,
+        'uid hdr.message-id',
+        'mailbox',
+        folder,
+        query,
+      ]);
+      return out
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => line.split('\t')[1] ?? '');
+    },
     uidValidity: (user, folder) => status(user, folder, 'uidvalidity'),
     async bumpUidValidity(user, folder) {
       const next = (await status(user, folder, 'uidvalidity')) + 1;

@@ -12,8 +12,11 @@ export const ADMIN: Caller = { user: 'admin', roles: ['admin'], tokenId: 'test' 
 export interface ImportEnv {
   dovecot: Dovecot;
   t: TestRelay;
-  /** A mailbox of alice's over IMAPS with its three folders created. */
-  mailbox(folders?: { source?: string; imported?: string; notImported?: string }): Promise<string>;
+  /** A mailbox of alice's over IMAPS (or `imap`) with its three folders created. */
+  mailbox(
+    folders?: { source?: string; imported?: string; notImported?: string },
+    imap?: { host: string; port: number; security: 'tls' | 'starttls' | 'none' },
+  ): Promise<string>;
   run(mailboxId: string): Promise<ImportRun>;
   outbox(mailboxId: string): { key: string; files: string[]; meta: Record<string, unknown> }[];
   close(): Promise<void>;
@@ -29,7 +32,7 @@ export async function startImportEnv(
   return {
     dovecot,
     t,
-    async mailbox(f = {}) {
+    async mailbox(f = {}, imap = { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' as const }) {
       const folders = { source: 'INBOX', imported: 'Imported', notImported: 'NotImported', ...f };
       for (const path of [folders.source, folders.imported, folders.notImported])
         if (path !== 'INBOX') await dovecot.createFolder('alice', path).catch(() => {});
@@ -40,7 +43,7 @@ export async function startImportEnv(
         access: { role: 'ap-clerk' },
         autoProcessing: false,
         schedule: '*/5 * * * *',
-        imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+        imap,
         username: 'alice',
         password: 'alice-secret',
         folders,

@@ -4,7 +4,7 @@
  * which would also remove mails someone else flagged \Deleted. So each step is checked here.
  */
 import type { ImapFlow } from 'imapflow';
-import type { MoveResult } from '../driver.js';
+import type { FolderMark, MoveResult, MoveSteps } from '../driver.js';
 import { compressUidSet } from './uid-set.js';
 
 /**
@@ -17,6 +17,7 @@ export async function moveUids(
   uids: number[],
   target: string,
   refused: (message: string) => Promise<never>,
+  steps: MoveSteps = {},
 ): Promise<MoveResult> {
   const sets = compressUidSet(uids);
   // RFC 6851: UID MOVE is atomic, the source loses the mails only when the target has them.
@@ -26,22 +27,52 @@ export async function moveUids(
     }
     return { sourceCleared: true };
   }
-  // RFC 4315 §2.1: UID EXPUNGE removes exactly these UIDs; plain EXPUNGE would remove every \Deleted mail.
-  const uidExpunge = capabilities.has('UIDPLUS');
+  // The target's UIDNEXT before the first COPY bounds the UIDs the copies get (RFC 9051 §2.3.1.1).
+  await steps.beforeCopy?.(await folderMark(client, target, refused));
   for (const set of sets) {
     if (!(await client.messageCopy(set, target, { uid: true }))) await refused(refusedMove(target));
-    // Only after a successful copy: imapflow's messageDelete is STORE +FLAGS.SILENT \Deleted, then
-    // UID EXPUNGE of the same set when UIDPLUS is there (it would send a bare EXPUNGE otherwise).
+  }
+  steps.afterCopy?.();
+  // Only after every COPY succeeded (RFC 9051 §6.4.7: a failed COPY leaves the target as it was).
+  const result = await removeUids(client, capabilities, uids, refused, target);
+  steps.afterStore?.();
+  return result;
+}
+
+/**
+ * STORE +FLAGS.SILENT (\Deleted), then with UIDPLUS a UID EXPUNGE of the same set (RFC 4315 §2.1):
+ * a plain EXPUNGE would remove every \Deleted mail, also other clients'. imapflow's messageDelete
+ * sends exactly that pair when UIDPLUS is there; without it only the flag is set.
+ */
+export async function removeUids(
+  client: ImapFlow,
+  capabilities: ReadonlySet<string>,
+  uids: number[],
+  refused: (message: string) => Promise<never>,
+  copiedTo?: string,
+): Promise<MoveResult> {
+  const uidExpunge = capabilities.has('UIDPLUS');
+  for (const set of compressUidSet(uids)) {
     const removed = uidExpunge
       ? await client.messageDelete(set, { uid: true })
       : await client.messageFlagsAdd(set, ['\\Deleted'], { uid: true, silent: true });
-    if (!removed) {
+    if (!removed)
       await refused(
-        `The mails were copied to "${target}" but the mail server refused to remove them from the source folder.`,
+        `The mails were copied to "${copiedTo ?? 'the target folder'}" but the mail server refused to remove them from the source folder.`,
       );
-    }
   }
   return { sourceCleared: uidExpunge };
+}
+
+async function folderMark(
+  client: ImapFlow,
+  path: string,
+  refused: (message: string) => Promise<never>,
+): Promise<FolderMark> {
+  const status = await client.status(path, { uidNext: true, uidValidity: true });
+  if (!status || status.uidNext === undefined || status.uidValidity === undefined)
+    return refused(`The mail server did not tell the state of "${path}".`);
+  return { path, uidValidity: status.uidValidity.toString(), uidNext: status.uidNext };
 }
 
 const refusedMove = (target: string) => `The mail server refused to move mails to "${target}".`;

@@ -3,10 +3,18 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { FolderInfo } from '../../../shared/connection-check.js';
 import { RelayError } from '../../errors.js';
-import type { FolderStatus, MailboxSession, MessageSummary, MoveResult } from '../driver.js';
+import type {
+  CopyProbe,
+  FolderStatus,
+  MailboxSession,
+  MessageSummary,
+  MoveResult,
+  MoveSteps,
+} from '../driver.js';
 import { classifyImapError, type ErrorContext } from './classify-error.js';
+import { findCopiesIn } from './find-copies.js';
 import { chunk, compressUidSet } from './uid-set.js';
-import { moveUids } from './move.js';
+import { moveUids, removeUids } from './move.js';
 
 /** UIDs per summary FETCH: one round trip each, the answers of 500 envelopes stay small. */
 const SUMMARY_BATCH = 500;
@@ -22,12 +30,17 @@ export const folderMissing = (path: string) =>
 export class ImapSession implements MailboxSession {
   readonly capabilities: ReadonlySet<string>;
   private fetching = false;
+  /** The folder openFolder() selected, to select it again after looking into another one. */
+  private selected: FolderStatus | null = null;
+  /** Why imapflow gave up the connection, if it did: a socket timeout is not a lost connection. */
+  private lost: { code?: unknown } | null = null;
 
   constructor(
     private readonly client: ImapFlow,
     private readonly ctx: ErrorContext,
   ) {
     this.capabilities = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
+    client.on('error', (e: { code?: unknown }) => (this.lost ??= e));
   }
 
   async listFolders(): Promise<FolderInfo[]> {
@@ -52,7 +65,13 @@ export class ImapSession implements MailboxSession {
     this.assertIdle();
     try {
       const box = await this.client.mailboxOpen(path);
-      return { path: box.path, uidValidity: box.uidValidity, uidNext: box.uidNext, exists: box.exists };
+      this.selected = {
+        path: box.path,
+        uidValidity: box.uidValidity,
+        uidNext: box.uidNext,
+        exists: box.exists,
+      };
+      return this.selected;
     } catch (err) {
       // imapflow confirms a NO to SELECT with LIST (mailboxMissing); Dovecot also says [NONEXISTENT] (RFC 5530).
       const e = err as { mailboxMissing?: boolean; serverResponseCode?: string };
@@ -61,9 +80,10 @@ export class ImapSession implements MailboxSession {
     }
   }
 
-  async listUids(): Promise<number[]> {
+  async listUids(opts: { deleted?: boolean } = {}): Promise<number[]> {
     // UNDELETED (RFC 9051 §6.4.4): copies a server without UIDPLUS could only flag stay out of the queue.
-    const uids = await this.call(() => this.client.search({ deleted: false }, { uid: true }));
+    const deleted = opts.deleted ?? false;
+    const uids = await this.call(() => this.client.search({ deleted }, { uid: true }));
     if (!Array.isArray(uids)) throw this.refused('The mail server refused to list the mails of the folder.');
     return ascending(uids);
   }
@@ -118,16 +138,48 @@ export class ImapSession implements MailboxSession {
     return content.pipe(out);
   }
 
-  async move(uids: number[], target: string): Promise<MoveResult> {
+  async move(uids: number[], target: string, steps?: MoveSteps): Promise<MoveResult> {
     if (uids.length === 0) return { sourceCleared: true };
     // A deleted target gives folder_missing before anything changes in the source.
     if (!(await this.folderExists(target))) throw folderMissing(target);
     return this.call(() =>
-      moveUids(this.client, this.capabilities, uids, target, async (message) => {
-        if (!this.client.usable) throw this.refused(message);
-        throw (await this.folderExists(target)) ? this.refused(message) : folderMissing(target);
+      moveUids(
+        this.client,
+        this.capabilities,
+        uids,
+        target,
+        async (message) => {
+          if (!this.client.usable) throw this.refused(message);
+          throw (await this.folderExists(target)) ? this.refused(message) : folderMissing(target);
+        },
+        steps,
+      ),
+    );
+  }
+
+  async removeFromSource(uids: number[]): Promise<MoveResult> {
+    if (uids.length === 0) return { sourceCleared: true };
+    return this.call(() =>
+      removeUids(this.client, this.capabilities, uids, async (message) => {
+        throw this.refused(message);
       }),
     );
+  }
+
+  async findCopies(path: string, probes: CopyProbe[]): Promise<(number | null)[]> {
+    const back = this.selected;
+    if (!back) throw new RelayError('internal', 'findCopies needs an open folder to return to.');
+    if (probes.length === 0) return [];
+    if (!(await this.folderExists(path))) throw folderMissing(path);
+    const found = await this.call(() => findCopiesIn(this.client, path, probes));
+    const again = await this.openFolder(back.path);
+    // UIDs of the open folder would mean other mails now (RFC 9051 §2.3.1.1): the run must start over.
+    if (again.uidValidity !== back.uidValidity)
+      throw new RelayError(
+        'protocol',
+        `The folder "${back.path}" was renumbered by the mail server during the import.`,
+      );
+    return found;
   }
 
   async close(): Promise<void> {
@@ -167,7 +219,17 @@ export class ImapSession implements MailboxSession {
 
   private classify(err: unknown): RelayError {
     if (!this.client.usable && !(err instanceof RelayError)) {
-      return new RelayError('network', `The connection to ${this.ctx.host} was lost.`, { cause: err });
+      // imapflow closes the connection on its socket timeout; the command then fails as "closed".
+      const timedOut = (err as { code?: unknown })?.code === 'ETIMEOUT' || this.lost?.code === 'ETIMEOUT';
+      return timedOut
+        ? new RelayError(
+            'timeout',
+            `The mail server ${this.ctx.host} stopped answering in the middle of a command.`,
+            {
+              cause: err,
+            },
+          )
+        : new RelayError('network', `The connection to ${this.ctx.host} was lost.`, { cause: err });
     }
     return classifyImapError(err, { ...this.ctx, connected: true });
   }
