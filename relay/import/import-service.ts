@@ -83,7 +83,20 @@ export class ImportService {
       error: null,
       mails: [],
     };
-    this.deps.runs.save(run);
+    try {
+      this.deps.runs.save(run);
+    } catch (e) {
+      const full = storageError(e, this.deps.dataDir);
+      if (!full) throw e;
+      // No run can be recorded, but the mailbox says why nothing is imported (in memory at least).
+      void this.deps.mailboxes
+        .patchState(mailboxId, (m) => ({
+          ...m,
+          state: { ...m.state, status: 'error', error: full.toInfo() },
+        }))
+        .catch(() => {});
+      throw full;
+    }
     const done = this.execute(run).finally(() => this.running.delete(mailboxId));
     this.running.set(mailboxId, { run, done });
     return { run: structuredClone(run), done };
@@ -126,7 +139,7 @@ export class ImportService {
         await session.close();
       }
     } catch (caught) {
-      const e = storageError(caught) ?? caught;
+      const e = storageError(caught, this.deps.dataDir) ?? caught;
       // Bugs surface in the log; an `internal` RelayError wraps one. Other kinds are the run's result.
       if (!isRelayError(e)) this.deps.logError?.(e);
       else if (e.kind === 'internal') this.deps.logError?.(e.cause ?? e);
@@ -137,19 +150,20 @@ export class ImportService {
       release();
     }
     const finishedAt = this.now().toISOString();
+    // A full disk must not turn a finished run into an unhandled rejection: what cannot be written
+    // is logged; the state is still in memory, and the ledger already has the run's work.
+    const keep = (e: unknown) => this.deps.logError?.(storageError(e, this.deps.dataDir) ?? e);
     // The mailbox's state first: whoever sees the run finished also sees its effect on the mailbox.
-    await this.deps.mailboxes.patchState(run.mailboxId, (m) => ({
-      ...m,
-      state: stateAfterRun(m.state, error, finishedAt, run.id),
-    }));
+    await this.deps.mailboxes
+      .patchState(run.mailboxId, (m) => ({ ...m, state: stateAfterRun(m.state, error, finishedAt, run.id) }))
+      .catch(keep);
     run.status = error ? 'failed' : stopped ? 'interrupted' : 'completed';
     run.error = error;
     run.finishedAt = finishedAt;
     try {
       this.deps.runs.save(run);
     } catch (e) {
-      // A full disk must not turn a finished run into an unhandled rejection; the ledger has its work.
-      this.deps.logError?.(storageError(e) ?? e);
+      keep(e);
     }
     return run;
   }

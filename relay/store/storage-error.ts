@@ -15,16 +15,16 @@ const NEXT_STEP =
  * A failure of the relay's disk as a `storage` RelayError (issue 8), found also as the cause of a
  * wrapping error; null for anything else. Such a failure is never a verdict on a mail.
  */
-export function storageError(err: unknown): RelayError | null {
+export function storageError(err: unknown, dataDir?: string): RelayError | null {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof RelayError && e.kind === 'storage') return e;
     const { code, path } = e as { code?: unknown; path?: unknown };
     const sentence = typeof code === 'string' ? SENTENCES[code] : undefined;
-    if (sentence)
-      return new RelayError('storage', sentence(typeof path === 'string' ? path : 'a file') + NEXT_STEP, {
-        cause: err,
-        retryable: true,
-      });
+    if (sentence) {
+      // write(2) errors name no path; open(2) and rename(2) errors do.
+      const where = typeof path === 'string' ? path : dataDir ? `a file in ${dataDir}` : 'a file';
+      return new RelayError('storage', sentence(where) + NEXT_STEP, { cause: err, retryable: true });
+    }
   }
   return null;
 }

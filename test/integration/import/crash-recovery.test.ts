@@ -75,6 +75,22 @@ describe('a relay killed mid-run, then restarted', () => {
     },
   );
 
+  it('a run killed mid-way is interrupted, with what it had done, once a relay opens the data directory', async () => {
+    const { e, id, cliEnv } = await setUp();
+    const crashed = relayCli(['import', '--mailbox', id], { ...cliEnv, RELAY_FAILPOINT: 'after-record' });
+    expect((await crashed.exited).signal).toBe('SIGKILL');
+    await e.t.restart();
+    const list = await e.t.call(e.t.tokens.admin, 'GET', `/api/mailboxes/${id}/runs`);
+    expect(list.body.map((r: { status: string }) => r.status)).toEqual(['interrupted']);
+    const run = (await e.t.call(e.t.tokens.admin, 'GET', `/api/runs/${list.body[0].id}`)).body;
+    expect(run.finishedAt).not.toBeNull();
+    // Decided and recorded, not yet moved: the ledger knows every mail the run had done.
+    expect(run.counts).toMatchObject({ seen: N, imported: N, notImported: 0, retrying: 0 });
+    expect(run.mails.map((m: { messageId: string }) => m.messageId).sort()).toEqual(
+      Array.from({ length: N }, (_, i) => `<crash-${i}@test>`).sort(),
+    );
+  });
+
   it('recognises delivered mails after a UIDVALIDITY change and only moves them', async () => {
     const { e, id, cliEnv } = await setUp();
     const crashed = relayCli(['import', '--mailbox', id], { ...cliEnv, RELAY_FAILPOINT: 'after-record' });

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { buildMail, pdfBytes } from '../../fixtures/corpus.js';
+import { buildMail, pdfBytes, sha256 } from '../../fixtures/corpus.js';
 import { type DovecotOptions } from '../../helpers/dovecot.js';
 import { type HttpReceiver, startHttpReceiver } from '../../helpers/http-receiver.js';
 import { type FaultProxy, startFaultProxy } from '../../helpers/imap-fault-proxy.js';
@@ -23,10 +23,13 @@ export interface FaultKit {
   sent: string[];
   /** Message-IDs already in "Imported" before the import (older twins). */
   before: string[];
+  /** SHA-256 of every document the mails carry: anything else delivered was cut off or made up. */
+  documentHashes: Set<string>;
   cli(extraEnv?: Record<string, string>): CliRun;
   close(): Promise<void>;
 }
 
+const invoicePdf = (i: number, tag: string) => pdfBytes(4000, `${tag}-${i}`);
 const invoice = (i: number, tag: string) =>
   buildMail({
     subject: `Invoice ${i}`,
@@ -34,7 +37,7 @@ const invoice = (i: number, tag: string) =>
     attachments: [
       {
         filename: `invoice-${i}.pdf`,
-        content: pdfBytes(4000, `${tag}-${i}`),
+        content: invoicePdf(i, tag),
         contentType: 'application/pdf',
       },
     ],
@@ -93,6 +96,7 @@ export async function startFaultKit(
       proxy,
       sent,
       before,
+      documentHashes: new Set(Array.from({ length: n }, (_, i) => sha256(invoicePdf(i, tag)))),
       cli: (extra = {}) => relayCli(['import', '--mailbox', id], { ...cliEnv, ...extra }),
       async close() {
         await proxy?.close();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMail, pdfBytes } from '../../fixtures/corpus.js';
 import { type HttpReceiver, startHttpReceiver } from '../../helpers/http-receiver.js';
@@ -94,5 +96,30 @@ describe('delivery to an HTTP target', () => {
     const last = await env.run(id);
     expect(last.mails[0]).toMatchObject({ outcome: 'not_imported', reason: 'gave_up' });
     expect(await env.dovecot.messageCount('alice', 'Down-Not')).toBe(1);
+  });
+});
+
+describe('a delivery target that never answers', () => {
+  it('counts as transient after RELAY_DELIVERY_TIMEOUT_MS, and the mail stays in the source', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer(() => {}).on('connection', (s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const quick = await startImportEnv({
+      env: { RELAY_DELIVERY_URL: `http://127.0.0.1:${port}/in`, RELAY_DELIVERY_TIMEOUT_MS: '300' },
+    });
+    try {
+      const id = await quick.mailbox({ source: 'Slow', imported: 'Slow-Imported', notImported: 'Slow-Not' });
+      await quick.dovecot.appendMessages('alice', 'Slow', [await invoice(9)]);
+      const started = performance.now();
+      const run = await quick.run(id);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(run.mails[0]).toMatchObject({ outcome: 'retrying', detail: 'The delivery target timed out.' });
+      expect(await quick.dovecot.messageCount('alice', 'Slow')).toBe(1);
+    } finally {
+      await quick.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,6 +61,33 @@ describe('relay start-up', () => {
     expect(second.err()).toMatch(/Another relay \(pid \d+\) is using the data directory/);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
+  });
+
+  it('starts right after a kill -9, while the dead relay is still a zombie', async () => {
+    // `sleep` becomes the relay's parent and never reaps it: after SIGKILL the relay stays a zombie
+    // (state Z in /proc) as long as the test wants, where a supervisor would reap it after ~1.5 s.
+    const holder = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" --import tsx relay/main.ts serve >/dev/null 2>&1 & exec sleep 60`],
+      { env: { ...process.env, RELAY_DATA_DIR: dataDir, RELAY_PORT: '0' }, stdio: 'ignore' },
+    );
+    try {
+      const lock = join(dataDir, 'relay.lock');
+      for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+      const pid = Number(readFileSync(lock, 'utf8').split(' ')[0]);
+      process.kill(pid, 'SIGKILL');
+      const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(state()).toBe('Z');
+
+      const next = relayCli(['serve']);
+      await next.waitFor('listening on');
+      expect(readFileSync(lock, 'utf8').split(' ')[0]).toBe(String(next.child.pid));
+      next.child.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('refuses a bad variable with its name and reason', async () => {
