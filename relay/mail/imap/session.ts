@@ -127,7 +127,7 @@ export class ImapSession implements MailboxSession {
       this.client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK }),
     );
     if (!content) {
-      throw this.client.usable
+      throw !this.gone()
         ? new RelayError('not_found', `The mail with UID ${uid} is no longer in the folder.`)
         : this.classify(new Error('connection lost'));
     }
@@ -149,7 +149,7 @@ export class ImapSession implements MailboxSession {
         uids,
         target,
         async (message) => {
-          if (!this.client.usable) throw this.refused(message);
+          if (this.gone()) throw this.refused(message);
           throw (await this.folderExists(target)) ? this.refused(message) : folderMissing(target);
         },
         steps,
@@ -214,11 +214,19 @@ export class ImapSession implements MailboxSession {
    * connection just went away (a BYE, a reset): then it is a network failure, not a refusal.
    */
   private refused(message: string): RelayError {
-    return this.client.usable ? new RelayError('protocol', message) : this.classify(new Error(message));
+    return !this.gone() ? new RelayError('protocol', message) : this.classify(new Error(message));
+  }
+
+  /**
+   * The connection is over: closed, or the server said BYE (RFC 9051 §7.1.5), which imapflow
+   * records at once but acts on (usable = false) only once the socket closes a moment later.
+   */
+  private gone(): boolean {
+    return !this.client.usable || Boolean((this.client as { byeReason?: string }).byeReason);
   }
 
   private classify(err: unknown): RelayError {
-    if (!this.client.usable && !(err instanceof RelayError)) {
+    if (this.gone() && !(err instanceof RelayError)) {
       // imapflow closes the connection on its socket timeout; the command then fails as "closed".
       const timedOut = (err as { code?: unknown })?.code === 'ETIMEOUT' || this.lost?.code === 'ETIMEOUT';
       return timedOut
