@@ -17,7 +17,8 @@ import { GoogleOAuth } from './oauth/google.js';
 import { MicrosoftOAuth } from './oauth/microsoft.js';
 import { PendingFlows } from './oauth/pending-flows.js';
 import { OAuthTokens } from './oauth/token-service.js';
-import { acquireLock, ensureDataDir } from './store/data-dir.js';
+import { ensureDataDir } from './store/data-dir.js';
+import { acquireLock } from './store/data-dir-lock.js';
 import { LowStore } from './store/low-store.js';
 import { SecretBox } from './store/secret-box.js';
 import { loadPreviousKey, loadSecretKey } from './store/secret-key.js';
@@ -54,7 +55,9 @@ export async function openRelay(
     // lock held, no run of this relay is using them.
     rmSync(join(config.dataDir, 'staging'), { recursive: true, force: true });
     const runs = new RunStore(join(config.dataDir, 'runs'));
-    closeInterruptedRuns(runs, join(config.dataDir, 'ledger'), (overrides.now ?? (() => new Date()))());
+    closeInterruptedRuns(runs, join(config.dataDir, 'ledger'), (overrides.now ?? (() => new Date()))(), (e) =>
+      console.error(e),
+    );
     const target = config.delivery
       ? new HttpTarget(config.delivery.url, config.delivery.token, config.delivery.timeoutMs)
       : new OutboxTarget(join(config.dataDir, 'outbox'));

@@ -86,6 +86,8 @@ function toConfig(e: z.infer<typeof Env>) {
       maxConcurrentRuns: e.RELAY_MAX_CONCURRENT_RUNS,
       maxTries: e.RELAY_MAX_TRIES,
       retryBaseMs: e.RELAY_RETRY_BASE_SECONDS * 1000,
+      // A COPY on a connection that timed out may finish on the server up to about then.
+      copyGraceMs: 2 * e.RELAY_COMMAND_TIMEOUT_MS,
     },
     failpoint: e.RELAY_FAILPOINT,
     checksPerMinute: e.RELAY_CHECKS_PER_MINUTE,

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { ImportRun, MailResult, RunTrigger } from '../../shared/run.js';
+import type { ImportRun, RunTrigger } from '../../shared/run.js';
 import { isRelayError, RelayError } from '../errors.js';
 import type { MailboxDriver } from '../mail/driver.js';
 import type { CredentialResolver } from '../mailboxes/credentials.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { DeliveryTarget } from './delivery/target.js';
 import { Ledger } from './ledger.js';
-import { type Failpoint, runPipeline } from './pipeline.js';
+import type { Failpoint } from './failpoints.js';
+import { runPipeline } from './pipeline.js';
 import type { RunStore } from './run-store.js';
 import { storageError } from '../store/storage-error.js';
+import { countMail } from './run-counts.js';
 import { Semaphore } from './semaphore.js';
 import { stateAfterRun } from './state-after-run.js';
 
@@ -27,6 +29,7 @@ export interface ImportDeps {
     maxConcurrentRuns: number;
     maxTries: number;
     retryBaseMs: number;
+    copyGraceMs: number;
   };
   now?: () => Date;
   failpoint?: Failpoint | undefined;
@@ -35,15 +38,6 @@ export interface ImportDeps {
 
 const newRunId = (now: Date) =>
   `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-
-function count(run: ImportRun, m: MailResult) {
-  run.mails.push(m);
-  if (m.outcome === 'imported') run.counts.imported++;
-  else if (m.outcome === 'not_imported') run.counts.notImported++;
-  else if (m.outcome === 'retrying') run.counts.retrying++;
-  else if (m.outcome === 'moved') run.counts[m.reason === null ? 'imported' : 'notImported']++;
-  run.counts.seen++;
-}
 
 /** Starts import runs: one per mailbox at a time, a global limit across mailboxes. */
 export class ImportService {
@@ -130,7 +124,7 @@ export class ImportService {
           failpoint: (at) => {
             if (this.deps.failpoint === at) process.kill(process.pid, 'SIGKILL');
           },
-          report: (m) => count(run, m),
+          report: (m) => countMail(run, m),
         });
         run.counts.skipped = result.skipped;
         stopped = result.stopped;

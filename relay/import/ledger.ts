@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { NotImportedReason } from '../../shared/run.js';
 import { writeFileAtomic } from '../store/data-dir.js';
@@ -121,12 +131,22 @@ export class Ledger {
     return messageId ? this.byContent.get(matchKey(messageId, rawSha256)) : undefined;
   }
 
-  /** Appends and fsyncs: once this returns, the entries survive a crash (DESIGN §3 step 4). */
+  /**
+   * Appends and fsyncs: once this returns, the entries survive a crash (DESIGN §3 step 4). A failed
+   * append (a full disk) is cut off again, so no torn line swallows the next one, and nothing of it
+   * counts as recorded.
+   */
   record(entries: LedgerEntry[]): void {
     if (entries.length === 0) return;
     this.fd ??= openSync(this.path, 'a', 0o600);
-    writeSync(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    fsyncSync(this.fd);
+    const before = fstatSync(this.fd).size;
+    try {
+      writeFileSync(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      fsyncSync(this.fd);
+    } catch (e) {
+      ftruncateSync(this.fd, before);
+      throw e;
+    }
     for (const e of entries) this.index(e);
   }
 

@@ -8,10 +8,10 @@ import { type MoveContext, moveDecided, recoverMoves } from './move-mails.js';
 
 import type { Failpoint } from './failpoints.js';
 
-export type { Failpoint } from './failpoints.js';
-
 export interface PipelineContext extends Omit<DecideContext, 'folder' | 'uidValidity'> {
   session: MailboxSession;
+  /** See MoveContext.copyGraceMs. */
+  copyGraceMs: number;
   maxMessages: number;
   maxMailBytes: number;
   shouldStop: () => boolean;
@@ -53,7 +53,8 @@ function byBytes(summaries: MessageSummary[]): MessageSummary[][] {
 /**
  * One import run over the source folder (DESIGN §3): the folder is the queue, the ledger says what
  * is done. Per batch: decide every mail (extract + deliver), store the decisions durably, then move
- * them with one UID MOVE per target folder. Nothing is moved before its outcome is stored.
+ * them to their target folder (move-mails.ts: UID MOVE, or a recorded COPY). Nothing is moved
+ * before its outcome is stored.
  */
 export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number; stopped: boolean }> {
   const { source, imported, notImported } = ctx.mailbox.folders;
@@ -84,7 +85,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
   const pending: LedgerEntry[] = [];
   let skipped = 0;
   const now = ctx.now().getTime();
-  for (const uid of listed) {
+  const settled = new Set(recovered.copyFound.map((e) => e.uid));
+  for (const uid of [...listed, ...recovered.restored].sort((a, b) => a - b)) {
+    if (settled.has(uid)) continue;
     const e = ctx.ledger.get(source, dc.uidValidity, uid);
     if (!e || (e.status === 'retrying' && Date.parse(e.nextAttemptAt ?? '') <= now)) fresh.push(uid);
     else if (e.status === 'decided') pending.push(e);

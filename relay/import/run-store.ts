@@ -50,7 +50,12 @@ export class RunStore {
     }
     return [...candidates].flatMap((id) => {
       const run = this.get(id);
-      return run?.status === 'running' ? [run] : [];
+      if (run?.status === 'running') return [run];
+      // A marker whose run ended (its end was saved, the marker's removal was not) or never began.
+      const mailbox = this.mailboxOf.get(id);
+      if (mailbox) rmSync(join(this.dir, mailbox, `${id}${MARKER}`), { force: true });
+      else this.removeOrphanMarker(id);
+      return [];
     });
   }
 
@@ -71,6 +76,12 @@ export class RunStore {
         const { mails: _mails, ...summary } = run;
         return [summary];
       });
+  }
+
+  private removeOrphanMarker(id: string) {
+    for (const mailbox of readdirSync(this.dir))
+      rmSync(join(this.dir, mailbox, `${id}${MARKER}`), { force: true });
+    this.marked.delete(id);
   }
 
   removeMailbox(mailboxId: string): void {

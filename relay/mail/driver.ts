@@ -52,7 +52,10 @@ export interface CopyProbe {
   messageId: string | null;
   size: number | null;
   rawSha256: string | null;
-  /** The target as it was before the COPY; null when unknown (then the whole folder is searched). */
+  /**
+   * The target as it was before the COPY. Null when unknown (an entry from before issue 8): then
+   * the whole folder is searched and only a mail with the same raw SHA-256 counts.
+   */
   since: FolderMark | null;
 }
 
@@ -85,9 +88,12 @@ export interface MailboxSession {
   move(uids: number[], target: string, steps?: MoveSteps): Promise<MoveResult>;
   /** Flags these UIDs \Deleted and, with UIDPLUS, expunges exactly them (the second half of a move). */
   removeFromSource(uids: number[]): Promise<MoveResult>;
+  /** Takes \\Deleted off these UIDs again (a copy that turned out not to exist). */
+  restoreInSource(uids: number[]): Promise<void>;
   /**
    * For each probe, the UID in `path` of a mail that is its copy (same Message-ID, size and raw
-   * SHA-256, added after `since`), or null; each UID answers one probe only. The open folder stays open.
+   * SHA-256, added after `since`), or null; each UID answers one probe only. The folder open
+   * before is open again afterwards, also when it throws.
    */
   findCopies(path: string, probes: CopyProbe[]): Promise<(number | null)[]>;
   folderExists(path: string): Promise<boolean>;

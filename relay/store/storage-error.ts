@@ -9,7 +9,7 @@ const SENTENCES: Record<string, (path: string) => string> = {
 };
 
 const NEXT_STEP =
-  ' Free space on the disk that holds RELAY_DATA_DIR (or the outbox); no mail was moved, they wait in the source folder.';
+  ' Free space on the disk that holds RELAY_DATA_DIR; the mails not yet imported stay in the source folder until then.';
 
 /**
  * A failure of the relay's disk as a `storage` RelayError (issue 8), found also as the cause of a

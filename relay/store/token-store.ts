@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RelayError } from '../errors.js';
-import { acquireLock } from './data-dir.js';
+import { acquireLock } from './data-dir-lock.js';
 import { ValidatedJsonFile } from './json-file.js';
 import { type StoredToken, TokenData } from './records.js';
 
@@ -21,6 +21,7 @@ export interface Caller {
 export class TokenStore {
   private readonly file: ValidatedJsonFile<TokenData>;
   private cache: { mtimeMs: number; size: number; data: TokenData } | null = null;
+  private changes: Promise<void> = Promise.resolve();
 
   constructor(private readonly dataDir: string) {
     this.file = new ValidatedJsonFile(join(dataDir, 'tokens.json'), TokenData);
@@ -77,16 +78,21 @@ export class TokenStore {
     });
   }
 
-  private async change(mutate: (data: TokenData) => void) {
-    const release = acquireLock(this.dataDir, 'tokens.lock');
-    try {
-      this.cache = null;
-      const data = structuredClone(await this.load());
-      mutate(data);
-      await this.file.write(data);
-      this.cache = null;
-    } finally {
-      release();
-    }
+  /** Changes one at a time: in this process by a queue, across processes (CLI beside serve) by the lock file. */
+  private change(mutate: (data: TokenData) => void): Promise<void> {
+    const next = this.changes.then(async () => {
+      const release = acquireLock(this.dataDir, 'tokens.lock');
+      try {
+        this.cache = null;
+        const data = structuredClone(await this.load());
+        mutate(data);
+        await this.file.write(data);
+        this.cache = null;
+      } finally {
+        release();
+      }
+    });
+    this.changes = next.catch(() => {});
+    return next;
   }
 }

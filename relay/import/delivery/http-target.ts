@@ -1,5 +1,6 @@
 import { openAsBlob } from 'node:fs';
 import { RelayError } from '../../errors.js';
+import { storageError } from '../../store/storage-error.js';
 import type { StagedMail } from './staging.js';
 import type { DeliveryResult, DeliveryTarget, MailMetadata } from './target.js';
 
@@ -50,6 +51,9 @@ export class HttpTarget implements DeliveryTarget {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
+      // A staged document the relay cannot read back is its own disk's fault, never the target's.
+      const disk = storageError(e);
+      if (disk) throw disk;
       const why = (e as Error).name === 'TimeoutError' ? 'timed out' : 'could not be reached';
       return { status: 'transient', detail: `The delivery target ${why}.` };
     }

@@ -12,23 +12,25 @@ export async function findCopiesIn(
   client: ImapFlow,
   path: string,
   probes: CopyProbe[],
+  chunkSize: number,
 ): Promise<(number | null)[]> {
   const box = await client.mailboxOpen(path, { readOnly: true });
   const uidValidity = box.uidValidity.toString();
   const claimed = new Set<number>();
   const found: (number | null)[] = [];
   for (const probe of probes) {
-    const since = probe.since?.uidValidity === uidValidity ? probe.since.uidNext : 1;
-    const query = searchFor(probe, since);
+    const since =
+      probe.since === null ? 1 : probe.since.uidValidity === uidValidity ? probe.since.uidNext : null;
+    const query = since === null ? null : searchFor(probe, since);
     let hit: number | null = null;
-    if (query) {
+    if (query && since !== null) {
       const uids = await client.search(query, { uid: true });
-      // `n:*` also matches the highest UID when it is below n (RFC 9051 §6.4.4): filter again.
+      // `n:*` also matches the highest UID when it is below n (RFC 9051 §6.4.9): filter again.
       const candidates = (Array.isArray(uids) ? uids : [])
         .filter((u) => u >= since && !claimed.has(u))
         .sort((a, b) => a - b);
       for (const uid of candidates) {
-        if (probe.rawSha256 === null || (await rawSha256(client, uid)) === probe.rawSha256) {
+        if (probe.rawSha256 === null || (await rawSha256(client, uid, chunkSize)) === probe.rawSha256) {
           hit = uid;
           break;
         }
@@ -40,9 +42,13 @@ export async function findCopiesIn(
   return found;
 }
 
-/** Null when nothing identifies the mail: better a second copy than taking another mail for it. */
+/**
+ * Null when nothing identifies the mail well enough: better a second copy than taking another mail
+ * for it. Without a mark (since 1) only the raw hash identifies it; a target renumbered since the
+ * COPY (its UIDVALIDITY changed) has no usable mark at all, so the caller copies again.
+ */
 function searchFor(probe: CopyProbe, since: number): SearchObject | null {
-  if (probe.messageId === null && probe.rawSha256 === null) return null;
+  if (probe.rawSha256 === null && (probe.messageId === null || since === 1)) return null;
   return {
     uid: `${since}:*`,
     ...(probe.messageId !== null && { header: { 'message-id': probe.messageId } }),
@@ -50,8 +56,8 @@ function searchFor(probe: CopyProbe, since: number): SearchObject | null {
   };
 }
 
-async function rawSha256(client: ImapFlow, uid: number): Promise<string | null> {
-  const { content } = await client.download(String(uid), undefined, { uid: true });
+async function rawSha256(client: ImapFlow, uid: number, chunkSize: number): Promise<string | null> {
+  const { content } = await client.download(String(uid), undefined, { uid: true, chunkSize });
   if (!content) return null;
   const hash = createHash('sha256');
   for await (const chunk of content) hash.update(chunk as Buffer);

@@ -40,7 +40,10 @@ export class ImapSession implements MailboxSession {
     private readonly ctx: ErrorContext,
   ) {
     this.capabilities = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
-    client.on('error', (e: { code?: unknown }) => (this.lost ??= e));
+    // The first error is the cause; a timeout among them is what the user must hear of.
+    client.on('error', (e: { code?: unknown }) => {
+      if (!this.lost || e.code === 'ETIMEOUT') this.lost = e;
+    });
   }
 
   async listFolders(): Promise<FolderInfo[]> {
@@ -166,13 +169,31 @@ export class ImapSession implements MailboxSession {
     );
   }
 
+  async restoreInSource(uids: number[]): Promise<void> {
+    for (const set of compressUidSet(uids))
+      if (
+        !(await this.call(() =>
+          this.client.messageFlagsRemove(set, ['\\Deleted'], { uid: true, silent: true }),
+        ))
+      )
+        throw this.refused('The mail server refused to take the \\Deleted flag off mails it still holds.');
+  }
+
   async findCopies(path: string, probes: CopyProbe[]): Promise<(number | null)[]> {
     const back = this.selected;
     if (!back) throw new RelayError('internal', 'findCopies needs an open folder to return to.');
     if (probes.length === 0) return [];
     if (!(await this.folderExists(path))) throw folderMissing(path);
-    const found = await this.call(() => findCopiesIn(this.client, path, probes));
-    const again = await this.openFolder(back.path);
+    let found: (number | null)[];
+    try {
+      found = await this.call(() => findCopiesIn(this.client, path, probes, DOWNLOAD_CHUNK));
+    } finally {
+      // The source again, also after a failure: no later command may act on the target's UIDs.
+      this.selected = null;
+      if (!this.gone()) await this.openFolder(back.path);
+    }
+    const again = this.selected as FolderStatus | null;
+    if (!again) throw this.classify(new Error('connection lost'));
     // UIDs of the open folder would mean other mails now (RFC 9051 §2.3.1.1): the run must start over.
     if (again.uidValidity !== back.uidValidity)
       throw new RelayError(

@@ -132,7 +132,7 @@ describe.skipIf(unavailable !== null).each(['outbox', 'http'] as const)(
       const failed = await relay.imports.start(id, 'manual').done;
       expect(failed.status).toBe('failed');
       expect(failed.error?.kind).toBe('storage');
-      expect(failed.error?.message).toMatch(/^The relay's disk is full: .* no mail was moved/);
+      expect(failed.error?.message).toMatch(/^The relay's disk is full: .* stay in the source folder/);
       const state = (await relay.mailboxes.find(id))?.state;
       expect(state?.status).toBe('error');
       expect(state?.error?.kind).toBe('storage');

@@ -74,7 +74,7 @@ describe('relay start-up', () => {
     try {
       const lock = join(dataDir, 'relay.lock');
       for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
-      const pid = Number(readFileSync(lock, 'utf8').split(' ')[0]);
+      const pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
       process.kill(pid, 'SIGKILL');
       const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
       for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
@@ -82,7 +82,7 @@ describe('relay start-up', () => {
 
       const next = relayCli(['serve']);
       await next.waitFor('listening on');
-      expect(readFileSync(lock, 'utf8').split(' ')[0]).toBe(String(next.child.pid));
+      expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(next.child.pid);
       next.child.kill('SIGTERM');
       expect(await next.exited).toBe(0);
     } finally {
