@@ -1,38 +1,68 @@
-import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
 import { openRelay } from '../boot.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { VERSION } from '../version.js';
+import { parseVerbArgs } from './args.js';
+import { listen } from './listen.js';
+import { SERVE_USAGE } from './usage.js';
+import type { Verb } from './verb.js';
 
-/** `serve`: the HTTP API and the schedules until SIGTERM or SIGINT. */
-export async function serveCommand(config: Config): Promise<void> {
-  const relay = await openRelay(config);
-  const app = createApp({ version: VERSION, checksPerMinute: config.checksPerMinute, ...relay });
-  const scheduler = new Scheduler(relay.mailboxes, relay.imports);
-  await scheduler.start(await relay.store.list());
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    console.log(
-      `Mailbox Connect relay ${VERSION} listening on http://${config.host}:${info.port} (data: ${config.dataDir})`,
-    );
-  });
-  if ((await relay.tokens.list()).length === 0)
-    console.log(
-      'No API token yet. Create one in another terminal:\n  npm run relay -- token create --user YOUR_NAME --roles admin',
-    );
-
-  const signal = await new Promise<string>((resolve) => {
+const signalled = () =>
+  new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  console.log(`${signal}: finishing the current mails, then stopping`);
+
+/** `serve`: the HTTP API and the schedules until SIGTERM or SIGINT. */
+async function serveRelay(config: Config): Promise<number> {
+  const relay = await openRelay(config);
+  // Caught from here on: a supervisor's SIGTERM during start-up still releases the lock.
+  const signal = signalled();
+  const scheduler = new Scheduler(relay.mailboxes, relay.imports, undefined, relay.log);
+  let server: ServerType | undefined;
+  let port: number;
+  try {
+    const app = createApp({ version: VERSION, checksPerMinute: config.checksPerMinute, ...relay });
+    // The socket first: a relay that cannot listen must not start any import.
+    ({ server, port } = await listen(app.fetch, config.host, config.port));
+    await scheduler.start(await relay.store.list());
+  } catch (e) {
+    scheduler.stop();
+    server?.close();
+    relay.release();
+    throw e;
+  }
+  const url = `http://${config.host}:${port}`;
+  relay.log.info(
+    { event: 'relay.start', version: VERSION, url, dataDir: config.dataDir, delivery: relay.delivery },
+    `Mailbox Connect relay ${VERSION} listening on ${url} (data: ${config.dataDir})`,
+  );
+  if ((await relay.tokens.list()).length === 0)
+    relay.log.warn(
+      { event: 'relay.no_token' },
+      'No API token yet. Create one in another terminal: npm run relay -- token create --user YOUR_NAME --roles admin',
+    );
+
+  const got = await signal;
+  relay.log.info({ event: 'relay.stop', signal: got }, `${got}: finishing the current mails, then stopping`);
   scheduler.stop();
   server.close();
   // Keep-alive sockets would hold close() open; the API has no long requests worth waiting for.
   (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   // DESIGN: SIGTERM lets the current mail finish (import, record, move) and stops within 30 s.
   const settled = await relay.imports.stop(25_000);
-  relay.release();
+  await relay.close(3_000);
   // Runs still going after the grace period die with the process, never beside a successor.
   if (!settled) process.exit(1);
+  return 0;
 }
+
+export const serveVerb: Verb = {
+  usage: SERVE_USAGE,
+  prepare(args) {
+    parseVerbArgs('serve', args, {});
+    return serveRelay;
+  },
+};
