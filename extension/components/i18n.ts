@@ -27,9 +27,11 @@ export function useLocale(): Locale {
 
 export const useT = (): Translate => useLocale().t;
 
-export function formatDate(language: string, iso: string | null): string | null {
+/** A relay timestamp in the user's language; `seconds` where a minute is too coarse (retries). */
+export function formatDate(language: string, iso: string | null, { seconds = false } = {}): string | null {
   if (!iso) return null;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const timeStyle = seconds ? 'medium' : 'short';
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle }).format(date);
 }

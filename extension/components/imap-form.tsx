@@ -31,8 +31,8 @@ interface Props {
   onCancel: () => void;
   /** Shown above the form, e.g. what to fill in after an Office 365 / Gmail sign-in. */
   notice?: string | undefined;
-  /** The field focused first: Description, or Company after a sign-in (seed page step 5). */
-  focus?: ImapFormField;
+  /** The field focused first: Description, Company after a sign-in (seed page step 5), or an alert's. */
+  focus?: ImapFormField | undefined;
 }
 
 type Errors = Partial<Record<ImapFormField, string>>;
@@ -50,7 +50,11 @@ export function ImapFormView({ send, mailbox, onSaved, onCancel, notice, focus =
   const [check, setCheck] = useState<ConnectionCheckResult | null>(null);
   const [busy, setBusy] = useState<'check' | 'save' | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  useEffect(() => formRef.current?.querySelector<HTMLElement>(`#${focus}`)?.focus(), []);
+  // A field this form does not have (the password of an Office 365 mailbox) falls back to the first.
+  useEffect(() => {
+    const field = (id: string) => formRef.current?.querySelector<HTMLElement>(`#${id}`);
+    (field(focus) ?? field('description'))?.focus();
+  }, []);
   const oauth = isOAuthForm(form);
 
   const set = <K extends ImapFormField>(field: K, value: ImapForm[K]) => {

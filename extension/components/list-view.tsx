@@ -1,7 +1,10 @@
 import type { ComponentChildren } from 'preact';
+import type { Alert } from '../../shared/alert.js';
 import type { Mailbox } from '../../shared/mailbox.js';
 import type { Consent } from '../../shared/oauth.js';
+import type { ImapFormField } from '../lib/imap-form-model';
 import type { AppError } from '../lib/messaging';
+import { AlertBanner } from './alert-banner';
 import { ConfirmDelete } from './confirm-delete';
 import { ConsentList } from './consent-list';
 import { ErrorMessage } from './error-message';
@@ -17,6 +20,8 @@ export interface Deleting {
 
 interface Props {
   list: Loaded<Mailbox[]>;
+  /** The relay's alerts; the banner shows the open ones. */
+  alerts: Alert[];
   consents: Consent[];
   notice: string | null;
   /** What the open sign-in window is for, in words; null when none is open. */
@@ -24,6 +29,8 @@ interface Props {
   signInError: AppError | null;
   deleting: Deleting | null;
   actions: RowActions;
+  /** An alert's "Check the folders / password / settings": the mailbox's form, at that field. */
+  onOpenForm: (m: Mailbox, focus: ImapFormField) => void;
   onConfirmDelete: () => void;
   onCancelDelete: () => void;
   /** "Try again" and, for settings problems, "Open the extension's options". */
@@ -36,6 +43,12 @@ export function ListView(p: Props) {
   const { list, deleting } = p;
   return (
     <>
+      <AlertBanner
+        alerts={p.alerts}
+        mailboxes={list.state === 'ready' ? list.data : []}
+        actions={{ onReconnect: p.actions.onReconnect, onOpenForm: p.onOpenForm }}
+        signingIn={p.signingIn !== null}
+      />
       <p class="intro">{t('panel.intro')}</p>
       {p.notice && (
         <p class="notice" role="status">

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Provider } from '../../shared/imap-settings.js';
 import type { Mailbox } from '../../shared/mailbox.js';
 import { ROLE_AAD_MANAGER } from '../../shared/me.js';
+import type { ImapFormField } from '../lib/imap-form-model';
 import type { AppError, Send } from '../lib/messaging';
 import { HistoryView } from './history-view';
 import { useT } from './i18n';
@@ -15,7 +16,7 @@ import { useSignIn, type SignInBusy } from './use-sign-in';
 type View =
   | { name: 'list' }
   | { name: 'new' }
-  | { name: 'edit'; mailbox: Mailbox; notice?: string }
+  | { name: 'edit'; mailbox: Mailbox; notice?: string; focus?: ImapFormField }
   | { name: 'run'; mailbox: Mailbox }
   | { name: 'history'; mailbox: Mailbox };
 
@@ -31,7 +32,10 @@ const addressOf = (m: Mailbox) => m.account?.address ?? m.username;
 export function Panel({ send, openOptions }: Props) {
   const t = useT();
   const [view, setView] = useState<View>({ name: 'list' });
-  const [list, reload] = useReply(() => send('listMailboxes', null), [send]);
+  const [list, reloadList] = useReply(() => send('listMailboxes', null), [send]);
+  // Alerts come and go with the list; a relay without them (or failing) just shows none.
+  const [alerts, reloadAlerts] = useReply(() => send('listAlerts', null), [send]);
+  const reload = () => Promise.all([reloadList(), reloadAlerts()]);
   const [me] = useReply(() => send('me', null), [send]);
   // "Office365 Consent" is for users holding the role (seed page, step 1), as the relay enforces.
   const isManager = me.state === 'ready' && me.data.roles.includes(ROLE_AAD_MANAGER);
@@ -64,7 +68,7 @@ export function Panel({ send, openOptions }: Props) {
     if (!mailbox) return;
     // "A new row will be shown … Now do fill in the Company" (seed page): straight into its form.
     void reload();
-    setView({ name: 'edit', mailbox, notice: t('signin.connected', [addressOf(mailbox)]) });
+    setView({ name: 'edit', mailbox, notice: t('signin.connected', [addressOf(mailbox)]), focus: 'company' });
   };
   const reconnect = async (m: Mailbox) => {
     setNotice(null);
@@ -108,6 +112,7 @@ export function Panel({ send, openOptions }: Props) {
       {view.name === 'list' && (
         <ListView
           list={list}
+          alerts={alerts.state === 'ready' ? alerts.data : []}
           consents={consents.state === 'ready' ? consents.data : []}
           notice={notice}
           signingIn={signIn.busy && waitingText(t, signIn.busy)}
@@ -115,6 +120,7 @@ export function Panel({ send, openOptions }: Props) {
           deleting={deleting}
           onConfirmDelete={() => void confirmDelete()}
           onCancelDelete={() => setDeleting(null)}
+          onOpenForm={(mailbox, focus) => (setNotice(null), setView({ name: 'edit', mailbox, focus }))}
           listErrorActions={(error) => (
             <div class="actions">
               <button type="button" class="secondary" onClick={() => void reload()}>
@@ -141,7 +147,7 @@ export function Panel({ send, openOptions }: Props) {
           send={send}
           mailbox={view.name === 'edit' ? view.mailbox : undefined}
           notice={view.name === 'edit' ? view.notice : undefined}
-          focus={view.name === 'edit' && view.notice ? 'company' : 'description'}
+          focus={view.name === 'edit' ? view.focus : undefined}
           onSaved={() => (setNotice(t('form.saved')), back())}
           onCancel={back}
         />

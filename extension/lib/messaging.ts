@@ -1,4 +1,5 @@
 import { browser, type Browser } from 'wxt/browser';
+import type { Alert } from '../../shared/alert.js';
 import type {
   ConnectionCheckRequest,
   ConnectionCheckResult,
@@ -39,6 +40,8 @@ export interface Protocol {
   /** "Office365 Consent": the tenant-wide admin consent, answered with the consented tenant. */
   giveConsent: { request: null; response: Consent };
   listConsents: { request: null; response: Consent[] };
+  /** GET /api/alerts: open alerts and those resolved within 30 days that the caller may see. */
+  listAlerts: { request: null; response: Alert[] };
 }
 export type MessageType = keyof Protocol;
 export type RequestOf<K extends MessageType> = Protocol[K]['request'];

@@ -39,6 +39,7 @@ export const relayHandlers: Handlers = {
     withClient((c) => connectMailbox(authDeps(c), provider, mailboxId)),
   giveConsent: () => withClient((c) => giveAdminConsent(authDeps(c))),
   listConsents: () => withClient((c) => c.listConsents()),
+  listAlerts: () => withClient((c) => c.listAlerts()),
 };
 
 /** The background's one job: answer the extension pages' messages with relay calls. */

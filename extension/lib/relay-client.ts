@@ -1,5 +1,6 @@
 import { hc } from 'hono/client';
 import type { AppType } from '../../relay/app';
+import type { Alert } from '../../shared/alert.js';
 import type {
   ConnectionCheckRequest,
   ConnectionCheckResult,
@@ -63,5 +64,9 @@ export function createRelayClient({ relayUrl, token }: RelaySettings, fetchImpl:
     consentComplete: (json: OAuthCompleteRequest): Promise<Reply<Consent>> =>
       toReply(relayUrl, () => api.consent.microsoft.complete.$post({ json })),
     listConsents: (): Promise<Reply<Consent[]>> => toReply(relayUrl, () => api.consent.microsoft.$get()),
+    listAlerts: async (): Promise<Reply<Alert[]>> => {
+      const reply = await toReply(relayUrl, () => api.alerts.$get());
+      return reply.ok ? { ok: true, data: reply.data.alerts } : reply;
+    },
   };
 }

@@ -247,7 +247,13 @@ describe.sequential('Office 365 and Gmail in Chromium: sign-in windows, consent,
     expect(await row.locator('.badge').textContent()).toContain('Sign-in expired');
     await shoot('oauth-needs-reauth.png');
 
-    await panel.getByRole('button', { name: `Reconnect ${ALICE}` }).click();
+    // The alert banner offers the same Reconnect; the row's is the one this story is about.
+    await panel
+      .getByRole('region', { name: 'Alerts' })
+      .getByText('The sign-in has expired')
+      .first()
+      .waitFor();
+    await row.getByRole('button', { name: `Reconnect ${ALICE}` }).click();
     await panel.getByText(`${ALICE} is connected again.`).waitFor();
     await row.locator('.badge-ok').waitFor();
     expect(await panel.getByRole('button', { name: `Reconnect ${ALICE}` }).count()).toBe(0);

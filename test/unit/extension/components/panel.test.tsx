@@ -1,67 +1,9 @@
-import { i18n } from '#i18n';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Mailbox } from '../../../../shared/mailbox.js';
-import { LocaleContext } from '../../../../extension/components/i18n';
-import { Panel } from '../../../../extension/components/panel';
-import type { Reply, Send } from '../../../../extension/lib/messaging';
-import { useLocaleMessages } from '../i18n-fake';
-
-const mailbox: Mailbox = {
-  id: 'm1',
-  provider: 'imap',
-  description: 'Invoices ACME',
-  company: 'ACME GmbH',
-  access: { user: 'alice' },
-  autoProcessing: false,
-  schedule: '*/5 * * * *',
-  imap: { host: 'imap.acme.test', port: 993, security: 'tls' },
-  username: 'invoices@acme.test',
-  hasPassword: true,
-  sharedMailbox: null,
-  folders: { source: 'INBOX', imported: null, notImported: null },
-  account: null,
-  state: {
-    status: 'auth_failed',
-    error: { kind: 'auth', message: 'AUTHENTICATIONFAILED' },
-    lastRun: '2024-08-01T08:47:36Z',
-    lastRunId: 'r1',
-    nextRun: null,
-    paused: true,
-  },
-  createdBy: 'alice',
-  createdAt: '2024-08-01T08:47:36Z',
-  updatedAt: '2024-08-01T08:47:36Z',
-};
-
-/** The background as the panel sees it: one canned reply per message type. */
-function fakeSend(replies: Partial<Record<string, Reply<unknown>>>): Send & { calls: [string, unknown][] } {
-  const calls: [string, unknown][] = [];
-  const send = (async (type: string, payload: unknown) => {
-    calls.push([type, payload]);
-    return replies[type] ?? { ok: false, error: { kind: 'internal', message: `no reply for ${type}` } };
-  }) as Send & { calls: typeof calls };
-  send.calls = calls;
-  return send;
-}
-
-const settle = () => act(async () => new Promise((r) => setTimeout(r, 0)));
-const text = () => document.body.textContent ?? '';
-
-async function show(send: Send, lang: 'en' | 'de' = 'en') {
-  await useLocaleMessages(lang);
-  await act(() =>
-    render(
-      <LocaleContext.Provider value={{ t: i18n.t, language: lang }}>
-        <Panel send={send} openOptions={() => {}} />
-      </LocaleContext.Provider>,
-      document.body,
-    ),
-  );
-  await settle();
-}
+import { fakeSend, mailbox, settle, show, text } from './panel-harness';
 
 describe('the Connect mailbox panel', () => {
   beforeEach(() => fakeBrowser.reset());
@@ -114,7 +56,7 @@ describe('the Connect mailbox panel', () => {
     expect(document.getElementById(select.getAttribute('aria-describedby')!)?.textContent).toBe(
       'must differ',
     );
-    expect(send.calls.map(([type]) => type)).toEqual(['listMailboxes', 'me', 'createMailbox']);
+    expect(send.calls.map(([type]) => type)).toEqual(['listMailboxes', 'listAlerts', 'me', 'createMailbox']);
   });
 
   it('shows "Office365 Consent" only to Azure Active Directory Managers, and the consented tenants', async () => {
@@ -158,7 +100,7 @@ describe('the Connect mailbox panel', () => {
       username: 'alice@contoso.test',
       hasPassword: false,
       sharedMailbox: { enabled: false, address: null },
-      account: { address: 'alice@contoso.test', tenant: 'contoso', expiresAt: null },
+      account: { address: 'alice@contoso.test', tenant: 'contoso', expiresAt: null, refreshExpiresAt: null },
       state: { ...mailbox.state, status: 'ok', error: null, paused: false },
     };
     const send = fakeSend({
@@ -184,7 +126,7 @@ describe('the Connect mailbox panel', () => {
     const expired: Mailbox = {
       ...mailbox,
       provider: 'microsoft',
-      account: { address: 'alice@contoso.test', tenant: null, expiresAt: null },
+      account: { address: 'alice@contoso.test', tenant: null, expiresAt: null, refreshExpiresAt: null },
       state: { ...mailbox.state, status: 'needs_reauth', error: { kind: 'needs_reauth', message: 'x' } },
     };
     const refused = { kind: 'access_denied' as const, message: 'The user did not approve access.' };

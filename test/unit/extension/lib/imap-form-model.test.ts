@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS } from '../../../../shared/imap-settings.js';
-import type { Mailbox } from '../../../../shared/mailbox.js';
+import { initialState, type Mailbox } from '../../../../shared/mailbox.js';
 import {
   formFieldOf,
   imapFormOf,
@@ -27,7 +27,7 @@ const saved: Mailbox = {
   sharedMailbox: null,
   folders: { source: 'INBOX', imported: 'Rechnungen/Importiert', notImported: 'Rechnungen/Fehler-Ü' },
   account: null,
-  state: { status: 'ok', error: null, lastRun: null, lastRunId: null, nextRun: null, paused: false },
+  state: initialState(),
   createdBy: 'alice',
   createdAt: '2024-08-01T08:47:36Z',
   updatedAt: '2024-08-01T08:47:36Z',
@@ -113,7 +113,7 @@ describe('the IMAP form model', () => {
       username: 'alice@contoso.test',
       hasPassword: false,
       sharedMailbox: { enabled: false, address: null },
-      account: { address: 'alice@contoso.test', tenant: 't1', expiresAt: null },
+      account: { address: 'alice@contoso.test', tenant: 't1', expiresAt: null, refreshExpiresAt: null },
     };
     const form = imapFormOf(office);
     expect(form.provider).toBe('microsoft');

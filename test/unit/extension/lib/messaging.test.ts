@@ -30,6 +30,7 @@ const handlers: Handlers = {
   connectMailbox: notUsed,
   giveConsent: notUsed,
   listConsents: notUsed,
+  listAlerts: notUsed,
 };
 
 describe('messaging', () => {

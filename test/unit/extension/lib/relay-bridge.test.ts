@@ -89,6 +89,40 @@ describe('the background relay bridge', () => {
     ]);
   });
 
+  it('lists the alerts the relay gives the caller (GET /api/alerts), unwrapped', async () => {
+    await saveRelaySettings({ relayUrl: 'http://127.0.0.1:8787', token: 'tok-alice' });
+    const alerts = [
+      {
+        id: 'a1',
+        key: 'mailbox_state:m1',
+        kind: 'mailbox_state',
+        severity: 'critical',
+        status: 'open',
+        mailboxId: 'm1',
+        mailbox: 'Invoices ACME',
+        message: 'The mail server refused the login.',
+        action: 'check_password',
+        due: null,
+        raisedAt: '2024-08-01T08:47:36Z',
+        resolvedAt: null,
+      },
+    ];
+    const requests = fakeRelay(() => json({ alerts }));
+    expect(await relayHandlers.listAlerts(null)).toEqual({ ok: true, data: alerts });
+    expect(requests).toEqual([
+      { method: 'GET', url: 'http://127.0.0.1:8787/api/alerts', auth: 'Bearer tok-alice', body: '' },
+    ]);
+  });
+
+  it('passes a refused alerts call through as its error', async () => {
+    await saveRelaySettings({ relayUrl: 'http://127.0.0.1:8787', token: 't' });
+    fakeRelay(() => json({ error: { kind: 'unauthorized', message: 'unknown token' } }, 401));
+    expect(await relayHandlers.listAlerts(null)).toEqual({
+      ok: false,
+      error: { kind: 'unauthorized', message: 'unknown token', status: 401 },
+    });
+  });
+
   it('sends the password to the relay and never keeps it in extension storage', async () => {
     await saveRelaySettings({ relayUrl: 'http://127.0.0.1:8787', token: 't' });
     const requests = fakeRelay(() => json({ ok: true, steps: [], folders: [] }));
