@@ -2,7 +2,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiErrorBody } from '../shared/errors.js';
+import { randomUUID } from 'node:crypto';
+import { routePath } from 'hono/route';
+import type { AlertService } from './alerts/alert-service.js';
 import { isRelayError } from './errors.js';
+import type { Logger } from './log/logger.js';
+import type { RelayMetrics } from './metrics/metrics.js';
+import { alertRoutes, healthDetailsRoutes, metricsRoutes } from './routes/operations.js';
 import type { MailboxDriver } from './mail/driver.js';
 import type { ImportService } from './import/import-service.js';
 import type { RunStore } from './import/run-store.js';
@@ -35,13 +41,39 @@ export interface AppDeps {
   driver: MailboxDriver;
   imports: ImportService;
   runs: RunStore;
-  /** Where unexpected errors go; never given request bodies, so never a secret. */
-  logError?: (e: unknown) => void;
+  alerts: AlertService;
+  metrics: RelayMetrics;
+  /** A line per request; unexpected errors. Never given request bodies or headers, so never a secret. */
+  log: Logger;
+  storeInfo?: { kind: 'lowdb'; dataDir: string };
+  delivery?: 'outbox' | 'http';
 }
+
+/** An X-Request-Id a client sent is kept when it is a plain token, so logs can be joined. */
+const REQUEST_ID = /^[\w.-]{8,100}$/;
 
 /** The relay's HTTP API (DESIGN §2), without a socket: tests call `app.request()`. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // DESIGN §6: one log line per request (method, route pattern, status, ms, reqId, user).
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    const sent = c.req.header('x-request-id');
+    const reqId = sent && REQUEST_ID.test(sent) ? sent : randomUUID();
+    await next();
+    c.header('X-Request-Id', reqId);
+    const route = c.res.status === 404 && !c.req.routePath ? '(unmatched)' : routePath(c, -1);
+    deps.metrics.observeRequest(c.req.method, route, c.res.status);
+    deps.log.info({
+      event: 'http.request',
+      reqId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round(performance.now() - t0),
+      user: c.get('caller')?.user ?? null,
+    });
+  });
   // Every request body is a small JSON document; 1 MB is generous and bounds what a client can make us parse.
   app.use(
     '/api/*',
@@ -56,6 +88,12 @@ export function createApp(deps: AppDeps) {
   );
   const auth = requireToken(deps.tokens);
   app.use('/api/*', async (c, next) => (c.req.path === '/api/health' ? next() : auth(c, next)));
+  app.use('/metrics', auth);
+  const ops = {
+    ...deps,
+    store: deps.storeInfo ?? { kind: 'lowdb' as const, dataDir: '' },
+    delivery: deps.delivery ?? ('outbox' as const),
+  };
 
   const checks = rateLimit(deps.checksPerMinute ?? 30);
   app.use('/api/connection-check', checks);
@@ -63,6 +101,9 @@ export function createApp(deps: AppDeps) {
 
   const routes = app
     .route('/api/health', healthRoutes(deps.version))
+    .route('/api/health/details', healthDetailsRoutes(ops))
+    .route('/api/alerts', alertRoutes(ops))
+    .route('/metrics', metricsRoutes(ops))
     .route('/api/me', meRoutes())
     .route('/api/mailboxes', mailboxRoutes(deps))
     .route('/api/mailboxes', mailboxRunRoutes(deps))
@@ -85,7 +126,7 @@ export function createApp(deps: AppDeps) {
         { error: { kind: 'validation', message: err.message || 'The request is invalid.' } },
         400,
       );
-    (deps.logError ?? console.error)(err);
+    deps.log.error({ err, event: 'http.bug', method: c.req.method, path: c.req.path });
     return c.json<ApiErrorBody>(
       { error: { kind: 'internal', message: 'The relay failed unexpectedly; see its log.' } },
       500,

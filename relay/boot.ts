@@ -19,21 +19,30 @@ import { PendingFlows } from './oauth/pending-flows.js';
 import { OAuthTokens } from './oauth/token-service.js';
 import { ensureDataDir } from './store/data-dir.js';
 import { acquireLock } from './store/data-dir-lock.js';
+import { checkKeyOpensSecrets } from './store/key-check.js';
 import { LowStore } from './store/low-store.js';
 import { SecretBox } from './store/secret-box.js';
 import { loadPreviousKey, loadSecretKey } from './store/secret-key.js';
 import { TokenStore } from './store/token-store.js';
+import { alertsFromConfig } from './alerts/from-config.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { RelayMetrics } from './metrics/metrics.js';
+
+/** The relay acting for itself (alerts, metrics): sees every mailbox. */
+const RELAY = { user: 'relay', roles: ['admin'], tokenId: 'relay' };
 
 /** Everything a running relay holds, opened in the order that keeps data safe: lock, key, store. */
 export async function openRelay(
   config: Config,
-  overrides: { driver?: MailboxDriver; now?: () => Date } = {},
+  overrides: { driver?: MailboxDriver; now?: () => Date; log?: Logger } = {},
 ) {
+  const log = overrides.log ?? createLogger(config.log);
   ensureDataDir(config.dataDir);
-  const release = acquireLock(config.dataDir);
+  const unlock = acquireLock(config.dataDir);
   try {
     const box = new SecretBox(loadSecretKey(config), ...loadPreviousKey(config));
     const store = await LowStore.open(config.dataDir);
+    await checkKeyOpensSecrets(box, store, config);
     const tokens = new TokenStore(config.dataDir);
     const allow = parseAllowList(config.allowHosts);
     const mailboxes = new MailboxService(store, box, (host) => isAllowListed(allow, host));
@@ -55,9 +64,18 @@ export async function openRelay(
     // lock held, no run of this relay is using them.
     rmSync(join(config.dataDir, 'staging'), { recursive: true, force: true });
     const runs = new RunStore(join(config.dataDir, 'runs'));
-    closeInterruptedRuns(runs, join(config.dataDir, 'ledger'), (overrides.now ?? (() => new Date()))(), (e) =>
-      console.error(e),
+    closeInterruptedRuns(
+      runs,
+      join(config.dataDir, 'ledger'),
+      (overrides.now ?? (() => new Date()))(),
+      (err) => log.error({ err, event: 'run.unclosed' }),
     );
+    const alerts = alertsFromConfig(config, mailboxes, log, overrides.now);
+    const metrics = new RelayMetrics({
+      mailboxes: () => store.list(),
+      openAlerts: async () => (await alerts.list(RELAY)).filter((a) => a.status === 'open'),
+      clientSecretExpires: config.alerts.msClientSecretExpires,
+    });
     const target = config.delivery
       ? new HttpTarget(config.delivery.url, config.delivery.token, config.delivery.timeoutMs)
       : new OutboxTarget(join(config.dataDir, 'outbox'));
@@ -70,8 +88,21 @@ export async function openRelay(
       dataDir: config.dataDir,
       limits: config.import,
       failpoint: config.failpoint,
-      logError: (e) => console.error(e),
+      log,
+      metrics,
       ...(overrides.now ? { now: overrides.now } : {}),
+    });
+    mailboxes.onChange((e) => {
+      if (e.type !== 'state') return;
+      const { status, error, paused } = e.mailbox.state;
+      log.info({
+        event: 'mailbox.state',
+        mailboxId: e.mailbox.id,
+        from: e.previous.status,
+        to: status,
+        errorKind: error?.kind ?? null,
+        paused,
+      });
     });
     // A deleted mailbox takes its history and ledger with it; its secrets went with its record,
     // and a Google grant is revoked at Google too.
@@ -81,8 +112,10 @@ export async function openRelay(
       if (e.mailbox.provider !== 'imap' && e.mailbox.secrets.oauth)
         void providers[e.mailbox.provider].revoke(oauthTokens.open(e.mailbox)).catch(() => {});
       runs.removeMailbox(e.id);
+      metrics.forgetMailbox(e.id);
       rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
     });
+    alerts.start();
     return {
       config,
       box,
@@ -95,10 +128,24 @@ export async function openRelay(
       imports,
       connect,
       consent,
-      release,
+      alerts,
+      metrics,
+      log,
+      storeInfo: { kind: 'lowdb' as const, dataDir: config.dataDir },
+      delivery: config.delivery ? ('http' as const) : ('outbox' as const),
+      /** Lets go of the data directory; alerts stop being evaluated (deliveries under way go on). */
+      release: () => {
+        void alerts.stop();
+        unlock();
+      },
+      /** release(), after the alerts raised so far were delivered, given up, or `ms` passed. */
+      async close(ms = 5_000) {
+        await Promise.race([alerts.stop(), new Promise((r) => setTimeout(r, ms).unref())]);
+        unlock();
+      },
     };
   } catch (e) {
-    release();
+    unlock();
     throw e;
   }
 }

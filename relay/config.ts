@@ -53,6 +53,26 @@ const Env = z.object({
   RELAY_CHECKS_PER_MINUTE: int(30, 1, 10_000),
   RELAY_CONNECT_TIMEOUT_MS: int(10_000, 100, 120_000),
   RELAY_COMMAND_TIMEOUT_MS: int(60_000, 100, 600_000),
+  RELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RELAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** DESIGN §6 alerts: a webhook (JSON POST) and/or e-mail through an SMTP server. */
+  RELAY_ALERT_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  RELAY_ALERT_TOKEN: optional,
+  RELAY_SMTP_URL: optional.pipe(
+    z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ),
+  RELAY_ALERT_EMAIL: optional.pipe(z.email({ error: 'must be an e-mail address' }).optional()),
+  RELAY_ALERT_FROM: optional.pipe(z.email({ error: 'must be an e-mail address' }).optional()),
+  /** Mails waiting for a retry this long raise an alert. */
+  RELAY_ALERT_RETRYING_MINUTES: int(30, 0, 10_080),
+  /** Tokens and secrets expiring within this many days raise an alert. */
+  RELAY_ALERT_EXPIRY_DAYS: int(14, 0, 365),
+  RELAY_MS_CLIENT_SECRET_EXPIRES: optional.pipe(
+    z.iso
+      .date({ error: 'must be a date (YYYY-MM-DD)' })
+      .or(z.iso.datetime({ offset: true }))
+      .optional(),
+  ),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -92,6 +112,17 @@ function toConfig(e: z.infer<typeof Env>) {
     failpoint: e.RELAY_FAILPOINT,
     checksPerMinute: e.RELAY_CHECKS_PER_MINUTE,
     timeouts: { connectMs: e.RELAY_CONNECT_TIMEOUT_MS, commandMs: e.RELAY_COMMAND_TIMEOUT_MS },
+    log: { level: e.RELAY_LOG_LEVEL, format: e.RELAY_LOG_FORMAT },
+    alerts: {
+      url: e.RELAY_ALERT_URL,
+      token: e.RELAY_ALERT_TOKEN,
+      smtpUrl: e.RELAY_SMTP_URL,
+      email: e.RELAY_ALERT_EMAIL,
+      from: e.RELAY_ALERT_FROM,
+      retryingMinutes: e.RELAY_ALERT_RETRYING_MINUTES,
+      expiryDays: e.RELAY_ALERT_EXPIRY_DAYS,
+      msClientSecretExpires: e.RELAY_MS_CLIENT_SECRET_EXPIRES,
+    },
   };
 }
 

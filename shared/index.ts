@@ -7,3 +7,4 @@ export * from './run.js';
 export * from './schedule.js';
 export * from './text.js';
 export * from './oauth.js';
+export * from './alert.js';

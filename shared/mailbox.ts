@@ -53,7 +53,18 @@ export const SharedMailbox = z
   });
 export type SharedMailbox = z.infer<typeof SharedMailbox>;
 
-export const MailboxStatus = z.enum(['ok', 'auth_failed', 'needs_reauth', 'folder_missing', 'error']);
+/**
+ * DESIGN §1 `state`: never `ok` while something is wrong. `retrying`: the last run left mails
+ * waiting for a retry, or one run failed for a reason that may pass (the second in a row is `error`).
+ */
+export const MailboxStatus = z.enum([
+  'ok',
+  'retrying',
+  'auth_failed',
+  'needs_reauth',
+  'folder_missing',
+  'error',
+]);
 export type MailboxStatus = z.infer<typeof MailboxStatus>;
 
 export const MailboxState = z.object({
@@ -64,13 +75,35 @@ export const MailboxState = z.object({
   nextRun: z.string().nullable(),
   /** Set when the schedule is paused (auth failure) until the credentials change. */
   paused: z.boolean(),
+  /** Mails of the source waiting for a retry of their delivery, and since when (issue 9). */
+  retrying: z.object({ mails: z.number().int(), since: z.string() }).nullable().default(null),
+  /** Runs failed in a row; the second makes the mailbox `error`. */
+  failedRuns: z.number().int().default(0),
 });
 export type MailboxState = z.infer<typeof MailboxState>;
+
+/** A new mailbox's state: nothing run yet, nothing wrong. */
+export const initialState = (): MailboxState => ({
+  status: 'ok',
+  error: null,
+  lastRun: null,
+  lastRunId: null,
+  nextRun: null,
+  paused: false,
+  retrying: null,
+  failedRuns: 0,
+});
 
 export const OAuthAccount = z.object({
   address: z.string(),
   tenant: z.string().nullable(),
+  /** The access token's expiry (about an hour; renewed on its own). */
   expiresAt: z.string().nullable(),
+  /**
+   * When the sign-in itself ends unless used: Microsoft's refresh tokens after 90 days without
+   * use, Google's after 7 days for apps in "Testing" (refresh_token_expires_in). Alerts watch it.
+   */
+  refreshExpiresAt: z.string().nullable().default(null),
 });
 export type OAuthAccount = z.infer<typeof OAuthAccount>;
 

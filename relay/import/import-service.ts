@@ -11,6 +11,8 @@ import { Ledger } from './ledger.js';
 import type { Failpoint } from './failpoints.js';
 import { runPipeline } from './pipeline.js';
 import type { RunStore } from './run-store.js';
+import type { Logger } from '../log/logger.js';
+import type { RelayMetrics } from '../metrics/metrics.js';
 import { storageError } from '../store/storage-error.js';
 import { countMail } from './run-counts.js';
 import { Semaphore } from './semaphore.js';
@@ -33,7 +35,8 @@ export interface ImportDeps {
   };
   now?: () => Date;
   failpoint?: Failpoint | undefined;
-  logError?: (e: unknown) => void;
+  log: Logger;
+  metrics?: RelayMetrics;
 }
 
 const newRunId = (now: Date) =>
@@ -49,6 +52,16 @@ export class ImportService {
   constructor(private readonly deps: ImportDeps) {
     this.semaphore = new Semaphore(deps.limits.maxConcurrentRuns);
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The runs going now, for health details. */
+  runningNow(): { mailboxId: string; runId: string; startedAt: string; trigger: RunTrigger }[] {
+    return [...this.running.values()].map(({ run }) => ({
+      mailboxId: run.mailboxId,
+      runId: run.id,
+      startedAt: run.startedAt,
+      trigger: run.trigger,
+    }));
   }
 
   isRunning(mailboxId: string) {
@@ -98,8 +111,12 @@ export class ImportService {
 
   private async execute(run: ImportRun): Promise<ImportRun> {
     const release = await this.semaphore.acquire();
+    const { id: runId, mailboxId, trigger } = run;
+    this.deps.log.info({ event: 'run.start', mailboxId, runId, trigger });
+    let backlog = 0;
     let error: ErrorInfo | null = null;
     let stopped = false;
+    let waiting = 0;
     try {
       const mailbox = await this.deps.mailboxes.find(run.mailboxId);
       if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
@@ -128,6 +145,8 @@ export class ImportService {
         });
         run.counts.skipped = result.skipped;
         stopped = result.stopped;
+        waiting = result.waiting;
+        backlog = result.backlog;
       } finally {
         ledger.close();
         await session.close();
@@ -135,8 +154,9 @@ export class ImportService {
     } catch (caught) {
       const e = storageError(caught, this.deps.dataDir) ?? caught;
       // Bugs surface in the log; an `internal` RelayError wraps one. Other kinds are the run's result.
-      if (!isRelayError(e)) this.deps.logError?.(e);
-      else if (e.kind === 'internal') this.deps.logError?.(e.cause ?? e);
+      if (!isRelayError(e)) this.deps.log.error({ err: e, event: 'run.bug', runId: run.id });
+      else if (e.kind === 'internal')
+        this.deps.log.error({ err: e.cause ?? e, event: 'run.bug', runId: run.id });
       error = isRelayError(e)
         ? e.toInfo()
         : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
@@ -146,10 +166,26 @@ export class ImportService {
     const finishedAt = this.now().toISOString();
     // A full disk must not turn a finished run into an unhandled rejection: what cannot be written
     // is logged; the state is still in memory, and the ledger already has the run's work.
-    const keep = (e: unknown) => this.deps.logError?.(storageError(e, this.deps.dataDir) ?? e);
+    const keep = (e: unknown) =>
+      this.deps.log.error({
+        err: storageError(e, this.deps.dataDir) ?? e,
+        event: 'run.unsaved',
+        runId: run.id,
+      });
     // The mailbox's state first: whoever sees the run finished also sees its effect on the mailbox.
     await this.deps.mailboxes
-      .patchState(run.mailboxId, (m) => ({ ...m, state: stateAfterRun(m.state, error, finishedAt, run.id) }))
+      .patchState(run.mailboxId, (m) => ({
+        ...m,
+        state: stateAfterRun(m.state, {
+          error,
+          finishedAt,
+          runId: run.id,
+          waiting: {
+            mails: waiting,
+            detail: run.mails.find((x) => x.outcome === 'retrying')?.detail ?? null,
+          },
+        }),
+      }))
       .catch(keep);
     run.status = error ? 'failed' : stopped ? 'interrupted' : 'completed';
     run.error = error;
@@ -159,6 +195,21 @@ export class ImportService {
     } catch (e) {
       keep(e);
     }
+    const ms = Date.parse(finishedAt) - Date.parse(run.startedAt);
+    const line = {
+      event: 'run.end',
+      mailboxId,
+      runId,
+      trigger,
+      status: run.status,
+      counts: run.counts,
+      ms,
+      errorKind: error?.kind ?? null,
+      ...(error && { error: error.message }),
+    };
+    if (run.status === 'failed') this.deps.log.warn(line);
+    else this.deps.log.info(line);
+    this.deps.metrics?.observeRun(run, backlog);
     return run;
   }
 

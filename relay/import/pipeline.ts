@@ -56,7 +56,17 @@ function byBytes(summaries: MessageSummary[]): MessageSummary[][] {
  * them to their target folder (move-mails.ts: UID MOVE, or a recorded COPY). Nothing is moved
  * before its outcome is stored.
  */
-export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: number; stopped: boolean }> {
+export interface PipelineResult {
+  skipped: number;
+  /** Ended early because the relay is stopping. */
+  stopped: boolean;
+  /** Mails of the source waiting for a retry after this run (DESIGN §1 `retrying`). */
+  waiting: number;
+  /** Mails left in the source for a later run (more than RELAY_MAX_MESSAGES). */
+  backlog: number;
+}
+
+export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult> {
   const { source, imported, notImported } = ctx.mailbox.folders;
   if (imported === null || notImported === null)
     throw new RelayError(
@@ -144,7 +154,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<{ skipped: numb
     );
     ctx.failpoint('after-move');
   }
-  return { skipped, stopped };
+  const waiting = ctx.ledger.entriesIn(source, dc.uidValidity, 'retrying').length;
+  return { skipped, stopped, waiting, backlog: Math.max(0, fresh.length - ctx.maxMessages) };
 }
 
 const movedNow = (e: LedgerEntry, detail: string): MailResult => ({

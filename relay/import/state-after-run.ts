@@ -1,26 +1,51 @@
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { MailboxState } from '../../shared/mailbox.js';
+import { RelayError } from '../errors.js';
+
+export interface RunEnding {
+  error: ErrorInfo | null;
+  finishedAt: string;
+  runId: string;
+  /** Mails the run left waiting for a retry, with the reason of one of them. */
+  waiting: { mails: number; detail: string | null };
+}
 
 /**
- * The mailbox's state after a run. An auth failure pauses the schedule until the credentials
- * change: retrying a wrong password every five minutes locks accounts (DESIGN §3 step 5).
+ * The mailbox's state after a run (DESIGN §1: never `ok` while something is wrong). An auth failure
+ * pauses the schedule until the credentials change: retrying a wrong password every five minutes
+ * locks accounts (DESIGN §3 step 5). A failure that may pass by itself (network, timeout, the
+ * target down) is `retrying` the first time and `error` the second time in a row (issue 9).
  */
-export function stateAfterRun(
-  state: MailboxState,
-  error: ErrorInfo | null,
-  finishedAt: string,
-  runId: string,
-): MailboxState {
+export function stateAfterRun(state: MailboxState, end: RunEnding): MailboxState {
+  const { error, finishedAt, runId, waiting } = end;
   const base = { ...state, lastRun: finishedAt, lastRunId: runId };
-  if (error === null) return { ...base, status: 'ok', error: null };
+  if (error === null) {
+    if (waiting.mails === 0) return { ...base, status: 'ok', error: null, retrying: null, failedRuns: 0 };
+    return {
+      ...base,
+      status: 'retrying',
+      error: { kind: 'delivery', message: waiting.detail ?? 'The documents could not be delivered yet.' },
+      retrying: { mails: waiting.mails, since: state.retrying?.since ?? finishedAt },
+      failedRuns: 0,
+    };
+  }
+  const failed = { ...base, error, failedRuns: state.failedRuns + 1 };
   switch (error.kind) {
     case 'auth':
-      return { ...base, status: 'auth_failed', error, paused: true, nextRun: null };
+      return { ...failed, status: 'auth_failed', paused: true, nextRun: null };
     case 'needs_reauth':
-      return { ...base, status: 'needs_reauth', error, paused: true, nextRun: null };
+      return { ...failed, status: 'needs_reauth', paused: true, nextRun: null };
     case 'folder_missing':
-      return { ...base, status: 'folder_missing', error };
-    default:
-      return { ...base, status: 'error', error };
+      return { ...failed, status: 'folder_missing' };
+    default: {
+      const mayPass = new RelayError(error.kind, error.message).retryable;
+      return {
+        ...failed,
+        status: mayPass && failed.failedRuns < 2 ? 'retrying' : 'error',
+        retrying: mayPass
+          ? { mails: waiting.mails, since: state.retrying?.since ?? finishedAt }
+          : state.retrying,
+      };
+    }
   }
 }

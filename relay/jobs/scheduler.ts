@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { isRelayError } from '../errors.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { ImportService } from '../import/import-service.js';
 import type { MailboxEvent, MailboxService } from '../mailboxes/service.js';
 import type { StoredMailbox } from '../store/records.js';
@@ -20,6 +21,7 @@ export class Scheduler {
     private readonly mailboxes: MailboxService,
     private readonly imports: ImportService,
     private readonly now: () => Date = () => new Date(),
+    private readonly log: Logger = silentLogger(),
   ) {}
 
   async start(all: StoredMailbox[]): Promise<void> {
@@ -28,6 +30,8 @@ export class Scheduler {
   }
 
   private async onChange(e: MailboxEvent) {
+    // A run's own state change is no edit: the job stays as it is (and its recordNextRun follows).
+    if (e.type === 'state') return;
     if (e.type === 'deleted') {
       this.failures.delete(e.id);
       return this.drop(e.id);
@@ -61,9 +65,22 @@ export class Scheduler {
   async fire(id: string): Promise<void> {
     try {
       const m = await this.mailboxes.find(id);
-      if (!m || m.state.paused) return this.drop(id);
+      if (!m || m.state.paused) {
+        this.log.info({ event: 'schedule.skip', mailboxId: id, reason: m ? 'paused' : 'deleted' });
+        return this.drop(id);
+      }
       const backoff = this.failures.get(id);
-      if (backoff && backoff.until > this.now().getTime()) return;
+      if (backoff && backoff.until > this.now().getTime()) {
+        const until = new Date(backoff.until).toISOString();
+        this.log.info({
+          event: 'schedule.skip',
+          mailboxId: id,
+          reason: 'backoff',
+          failures: backoff.count,
+          until,
+        });
+        return;
+      }
       const run = await this.imports.start(id, 'schedule').done;
       if (run.status === 'failed') {
         const count = (backoff?.count ?? 0) + 1;
@@ -76,7 +93,11 @@ export class Scheduler {
       if (after?.state.paused) this.drop(id);
     } catch (e) {
       // A manual run holds the mailbox (409), or the relay is stopping: the next tick tries again.
-      if (!isRelayError(e)) console.error(e);
+      if (isRelayError(e) && e.kind === 'conflict')
+        this.log.info({ event: 'schedule.skip', mailboxId: id, reason: 'overlap', detail: e.message });
+      else if (isRelayError(e))
+        this.log.warn({ event: 'schedule.skip', mailboxId: id, reason: e.kind, detail: e.message });
+      else this.log.error({ err: e, event: 'schedule.bug', mailboxId: id });
     } finally {
       if (this.jobs.has(id)) await this.recordNextRun(id).catch(() => {});
     }

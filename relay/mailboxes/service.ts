@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Folders, type FoldersPatch, type MailboxCreate, type MailboxUpdate } from '../../shared/mailbox.js';
+import {
+  Folders,
+  type FoldersPatch,
+  initialState,
+  type MailboxCreate,
+  type MailboxState,
+  type MailboxUpdate,
+} from '../../shared/mailbox.js';
 import { PROVIDER_DEFAULTS } from '../../shared/imap-settings.js';
 import { RelayError } from '../errors.js';
 import type { ConnectTarget } from '../mail/driver.js';
@@ -14,7 +21,9 @@ import { checkMailboxRules } from './rules.js';
 
 export type MailboxEvent =
   | { type: 'saved'; mailbox: StoredMailbox }
-  | { type: 'deleted'; id: string; mailbox: StoredMailbox };
+  | { type: 'deleted'; id: string; mailbox: StoredMailbox }
+  /** A run, a token refresh or the scheduler changed the state (status, retrying, error). */
+  | { type: 'state'; mailbox: StoredMailbox; previous: MailboxState };
 
 /** A PATCH of some folders keeps the others: a missing `source` must never fall back to INBOX. */
 function mergeFolders(current: Folders, patch: FoldersPatch): Folders {
@@ -25,6 +34,13 @@ function mergeFolders(current: Folders, patch: FoldersPatch): Folders {
     });
   return parsed.data;
 }
+
+/** What the log, the metrics and the alerts follow; nextRun and lastRun move on every run. */
+const stateChanged = (a: MailboxState, b: MailboxState) =>
+  a.status !== b.status ||
+  a.error?.kind !== b.error?.kind ||
+  a.paused !== b.paused ||
+  (a.retrying === null) !== (b.retrying === null);
 
 const notFound = (id: string) => new RelayError('not_found', `No mailbox ${id} that you may see.`);
 
@@ -91,7 +107,7 @@ export class MailboxService {
       sharedMailbox: input.sharedMailbox ?? null,
       folders: input.folders,
       account: null,
-      state: { status: 'ok', error: null, lastRun: null, lastRunId: null, nextRun: null, paused: false },
+      state: initialState(),
       createdBy: caller.user,
       createdAt: at,
       updatedAt: at,
@@ -154,7 +170,14 @@ export class MailboxService {
 
   /** Internal updates (run state, tokens) that are no caller's edit. */
   async patchState(id: string, change: (m: StoredMailbox) => StoredMailbox) {
-    return this.repo.update(id, change);
+    let previous: MailboxState | undefined;
+    const saved = await this.repo.update(id, (m) => {
+      previous = m.state;
+      return change(m);
+    });
+    if (saved && previous && stateChanged(previous, saved.state))
+      this.emit({ type: 'state', mailbox: saved, previous });
+    return saved;
   }
 
   /** What the driver needs to log in; the password is opened only here and only for that. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PROVIDER_DEFAULTS } from '../../shared/imap-settings.js';
+import { initialState } from '../../shared/mailbox.js';
 import type { OAuthProvider } from '../../shared/oauth.js';
 import { RelayError } from '../errors.js';
 import { canManage } from '../mailboxes/access.js';
@@ -84,7 +85,12 @@ export class ConnectFlow {
   }
 
   private account(s: SignedIn) {
-    return { address: s.address, tenant: s.tenant, expiresAt: s.expiresAt?.toISOString() ?? null };
+    return {
+      address: s.address,
+      tenant: s.tenant,
+      expiresAt: s.expiresAt?.toISOString() ?? null,
+      refreshExpiresAt: s.refreshExpiresAt?.toISOString() ?? null,
+    };
   }
 
   private async reauthorise(id: string, s: SignedIn) {
@@ -125,7 +131,7 @@ export class ConnectFlow {
       sharedMailbox: provider === 'microsoft' ? { enabled: false, address: null } : null,
       folders: { source: 'INBOX', imported: null, notImported: null },
       account: this.account(s),
-      state: { status: 'ok', error: null, lastRun: null, lastRunId: null, nextRun: null, paused: false },
+      state: initialState(),
       createdBy: caller.user,
       createdAt: at,
       updatedAt: at,

@@ -8,6 +8,11 @@ import { claim, idTokenClaims, oauthError } from './redirect-result.js';
 export const GOOGLE_MAIL_SCOPE = 'https://mail.google.com/';
 const SCOPES = ['openid', 'email', GOOGLE_MAIL_SCOPE];
 
+function refreshEnd(t: { refresh_token_expires_in?: unknown }): Date | null {
+  const s = Number(t.refresh_token_expires_in);
+  return Number.isFinite(s) && s > 0 ? new Date(Date.now() + s * 1000) : null;
+}
+
 function googleError(e: unknown): RelayError {
   if (e instanceof RelayError) return e;
   const data = (e as { response?: { data?: { error?: string; error_description?: string } } }).response?.data;
@@ -88,6 +93,8 @@ export class GoogleOAuth implements OAuthProviderClient {
       secret: { kind: 'google', refreshToken: tokens.refresh_token },
       accessToken: tokens.access_token,
       expiresAt: tokens.expiry_date ? new Date(tokens.expiry_date) : null,
+      // Set for apps in "Testing" (7 days) and time-limited grants (Google: "Refresh token expiration").
+      refreshExpiresAt: refreshEnd(tokens as { refresh_token_expires_in?: unknown }),
     };
   }
 

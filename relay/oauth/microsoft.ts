@@ -9,6 +9,13 @@ import { RelayError } from '../errors.js';
 import type { FreshToken, OAuthProviderClient, OAuthSecret, SignedIn } from './provider.js';
 import { claim, oauthError } from './redirect-result.js';
 
+/**
+ * Microsoft's refresh tokens end after 90 days without use ("Configurable token lifetimes in the
+ * Microsoft identity platform": refresh token inactivity); each refresh starts the window again.
+ */
+const REFRESH_INACTIVITY_MS = 90 * 86_400_000;
+const inactivityEnd = () => new Date(Date.now() + REFRESH_INACTIVITY_MS);
+
 /** Delegated IMAP access (Microsoft: "Authenticate an IMAP connection using OAuth"). */
 export const MS_SCOPES = ['https://outlook.office.com/IMAP.AccessAsUser.All', 'offline_access'];
 
@@ -97,6 +104,7 @@ export class MicrosoftOAuth implements OAuthProviderClient {
       },
       accessToken: result.accessToken,
       expiresAt: result.expiresOn,
+      refreshExpiresAt: inactivityEnd(),
     };
   }
 
@@ -113,6 +121,7 @@ export class MicrosoftOAuth implements OAuthProviderClient {
         accessToken: result.accessToken,
         expiresAt: result.expiresOn,
         secret: cache === secret.cache ? null : { ...secret, cache },
+        refreshExpiresAt: inactivityEnd(),
       };
     } catch (e) {
       throw msalError(e);

@@ -9,6 +9,8 @@ export interface SignedIn {
   secret: OAuthSecret;
   accessToken: string;
   expiresAt: Date | null;
+  /** When the sign-in ends unless used (see OAuthAccount.refreshExpiresAt); null when it does not. */
+  refreshExpiresAt: Date | null;
 }
 
 export interface FreshToken {
@@ -16,6 +18,8 @@ export interface FreshToken {
   expiresAt: Date | null;
   /** Set when the provider rotated the refresh token: store it before using the access token. */
   secret: OAuthSecret | null;
+  /** A new end of the sign-in (a use restarts Microsoft's inactivity window); undefined: unchanged. */
+  refreshExpiresAt?: Date | null;
 }
 
 /** One identity provider behind the connect flow (Microsoft via MSAL, Google via google-auth-library). */

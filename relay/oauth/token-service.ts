@@ -59,7 +59,13 @@ export class OAuthTokens {
       await this.mailboxes.patchState(m.id, (x) => ({
         ...x,
         ...(fresh.secret ? { secrets: { ...x.secrets, oauth: this.seal(m.id, fresh.secret) } } : {}),
-        account: x.account && { ...x.account, expiresAt: fresh.expiresAt?.toISOString() ?? null },
+        account: x.account && {
+          ...x.account,
+          expiresAt: fresh.expiresAt?.toISOString() ?? null,
+          ...(fresh.refreshExpiresAt !== undefined && {
+            refreshExpiresAt: fresh.refreshExpiresAt?.toISOString() ?? null,
+          }),
+        },
       }));
       this.remember(m.id, fresh.accessToken, fresh.expiresAt);
       return fresh.accessToken;

@@ -5,6 +5,7 @@ import {
   ConnectionCheckResult,
   SavedCheckRequest,
 } from '../../shared/connection-check.js';
+import { Alert } from '../../shared/alert.js';
 import { ApiErrorBody } from '../../shared/errors.js';
 import { Mailbox, MailboxCreate, MailboxUpdate } from '../../shared/mailbox.js';
 import { Me } from '../../shared/me.js';
@@ -32,6 +33,7 @@ const schemas = {
   OAuthCompleteRequest,
   ConsentStartRequest,
   Consent,
+  AlertList: z.object({ alerts: z.array(Alert) }),
   Error: ApiErrorBody,
 };
 type Name = keyof typeof schemas;
@@ -69,6 +71,17 @@ export function openApiDocument(version: string) {
     security: [{ bearer: [] }],
     paths: {
       '/api/health': { get: { ...op('Health and version', { 200: { description: 'OK' } }), security: [] } },
+      '/api/health/details': {
+        get: op('Store, scheduler, running runs, overdue mailbox, open alerts (admin or metrics)', {
+          200: { description: 'OK' },
+        }),
+      },
+      '/api/alerts': { get: op('Open and recent alerts the caller may see', ok(200, 'AlertList')) },
+      '/metrics': {
+        get: op('Prometheus metrics, text format (admin or metrics)', {
+          200: { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } },
+        }),
+      },
       '/api/me': { get: op('Who the token belongs to', ok(200, 'Me')) },
       '/api/mailboxes': {
         get: op('Mailboxes the caller may see', ok(200, 'Mailbox', true)),

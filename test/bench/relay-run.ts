@@ -4,6 +4,7 @@
  * (RelayRunResult) on stdout; the caller checks the counts against the server.
  */
 import { readFileSync } from 'node:fs';
+import { silentLogger } from '../../relay/log/logger.js';
 import { openRelay } from '../../relay/boot.js';
 import { loadConfig } from '../../relay/config.js';
 import { createImapDriver } from '../../relay/mail/imap/driver.js';
@@ -51,7 +52,8 @@ async function main(args: RelayRunArgs): Promise<RelayRunResult> {
   // The harness's certificate is self-signed: trust it here, as NODE_EXTRA_CA_CERTS would in production.
   const allow = parseAllowList(config.allowHosts);
   const driver = createImapDriver({ allow, tls: { ca: readFileSync(args.caCertPath, 'utf8') } });
-  const relay = await openRelay(config, { driver });
+  // stdout carries the one result line; the relay's log would only cost time here.
+  const relay = await openRelay(config, { driver, log: silentLogger() });
   try {
     const mailbox = await relay.mailboxes.create(
       { user: 'bench', roles: ['admin'], tokenId: 'bench' },

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../../relay/log/logger.js';
 import { createImapDriver } from '../../relay/mail/imap/driver.js';
 import { parseAllowList } from '../../relay/mail/net-guard.js';
 import type { Caller } from '../../relay/store/token-store.js';
@@ -24,11 +25,15 @@ export interface ImportEnv {
 
 /** The real relay on a fresh data directory, importing from a real Dovecot. */
 export async function startImportEnv(
-  opts: { dovecot?: DovecotOptions; env?: Record<string, string> } = {},
+  opts: { dovecot?: DovecotOptions; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<ImportEnv> {
   const dovecot = await startDovecot(opts.dovecot);
   const driver = createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
-  const t = await startTestRelay({ driver, env: { RELAY_RETRY_BASE_SECONDS: '0', ...opts.env } });
+  const t = await startTestRelay({
+    driver,
+    env: { RELAY_RETRY_BASE_SECONDS: '0', ...opts.env },
+    ...(opts.log && { log: opts.log }),
+  });
   return {
     dovecot,
     t,

@@ -5,6 +5,7 @@ import { createApp } from '../../relay/app.js';
 import { openRelay, type Relay } from '../../relay/boot.js';
 import { loadConfig } from '../../relay/config.js';
 import type { MailboxDriver } from '../../relay/mail/driver.js';
+import { type Logger, silentLogger } from '../../relay/log/logger.js';
 import { VERSION } from '../../relay/version.js';
 
 export interface TestRelay {
@@ -26,19 +27,21 @@ export interface TestRelay {
 
 /** The real relay (store, key, tokens, routes) on a fresh data directory, without a socket. */
 export async function startTestRelay(
-  opts: { env?: Record<string, string>; driver?: MailboxDriver } = {},
+  opts: { env?: Record<string, string>; driver?: MailboxDriver; log?: Logger } = {},
 ): Promise<TestRelay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-relay-'));
   const config = loadConfig({ RELAY_DATA_DIR: dataDir, ...opts.env });
   const open = async () => {
-    const relay = await openRelay(config, opts.driver ? { driver: opts.driver } : {});
+    const relay = await openRelay(config, {
+      log: opts.log ?? silentLogger(),
+      ...(opts.driver && { driver: opts.driver }),
+    });
     return {
       relay,
       app: createApp({
         version: VERSION,
         checksPerMinute: config.checksPerMinute,
         ...relay,
-        logError: () => {},
       }),
     };
   };

@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../relay/log/logger.js';
 import { openRelay, type Relay } from '../../../relay/boot.js';
 import { loadConfig } from '../../../relay/config.js';
 import { createImapDriver } from '../../../relay/mail/imap/driver.js';
@@ -96,7 +97,7 @@ async function setUp(target: 'outbox' | 'http') {
     ...(receiver && { RELAY_DELIVERY_URL: receiver.url }),
   });
   const driver = createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
-  const relay: Relay = await openRelay(config, { driver });
+  const relay: Relay = await openRelay(config, { driver, log: silentLogger() });
   cleanup.push(async () => relay.release());
   const m = await relay.mailboxes.create(ADMIN, {
     provider: 'imap',

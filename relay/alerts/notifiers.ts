@@ -1,0 +1,129 @@
+/**
+ * Where alerts go besides the log (DESIGN §6): a webhook (JSON POST, RELAY_ALERT_URL) and e-mail
+ * (nodemailer over RELAY_SMTP_URL). Each notifier delivers in order on its own queue, retried with
+ * a doubling wait, so a receiver that is down never blocks an import or another notifier.
+ */
+import { createTransport, type Transporter } from 'nodemailer';
+import type { Alert } from '../../shared/alert.js';
+import type { Logger } from '../log/logger.js';
+
+export interface AlertEvent {
+  type: 'raised' | 'resolved';
+  alert: Alert;
+}
+
+export interface Notifier {
+  readonly name: string;
+  send(e: AlertEvent): Promise<void>;
+}
+
+export class WebhookNotifier implements Notifier {
+  readonly name = 'webhook';
+  constructor(
+    private readonly url: string,
+    private readonly token: string | undefined,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async send(e: AlertEvent) {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token && { authorization: `Bearer ${this.token}` }),
+      },
+      body: JSON.stringify({ event: e.type, alert: e.alert }),
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`the alert webhook answered ${res.status}`);
+  }
+}
+
+export class EmailNotifier implements Notifier {
+  readonly name = 'email';
+  private readonly transport: Transporter;
+  constructor(
+    smtpUrl: string,
+    private readonly to: string,
+    private readonly from: string,
+  ) {
+    this.transport = createTransport(smtpUrl);
+  }
+
+  async send(e: AlertEvent) {
+    const a = e.alert;
+    const what = e.type === 'raised' ? (a.severity === 'critical' ? 'Problem' : 'Warning') : 'Resolved';
+    const subject = `[Mailbox Connect] ${what}: ${a.mailbox ?? 'relay'}`;
+    const lines = [
+      a.message,
+      '',
+      `Mailbox: ${a.mailbox ?? '(the relay itself)'}`,
+      `Since: ${a.raisedAt}`,
+      ...(a.resolvedAt ? [`Resolved: ${a.resolvedAt}`] : []),
+      ...(a.action ? [`What to do: ${ACTION_TEXT[a.action]}`] : []),
+    ];
+    await this.transport.sendMail({ from: this.from, to: this.to, subject, text: lines.join('\n') });
+  }
+}
+
+const ACTION_TEXT: Record<NonNullable<Alert['action']>, string> = {
+  reconnect: 'Reconnect the mailbox in the "Connect mailbox" panel.',
+  ask_aad_manager: 'Ask your Azure Active Directory Manager to click "Office365 Consent".',
+  check_folder: 'Check the folder settings of the mailbox.',
+  check_password: 'Check the user name and password of the mailbox.',
+  check_settings: 'Check the mailbox settings and the mail server.',
+  check_delivery: 'Check that Onventis (the delivery target) is reachable.',
+  renew_client_secret: 'Create a new client secret in Entra ID and set RELAY_MS_CLIENT_SECRET.',
+  tell_relay_admin: "Tell the relay's administrator.",
+};
+
+/** One queue per notifier: in order, never blocking the caller, retried 1, 2, 4 … s up to `tries`. */
+export class NotifierQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly log: Logger,
+    private readonly tries = 6,
+    private readonly baseMs = 1000,
+  ) {}
+
+  push(e: AlertEvent): void {
+    this.tail = this.tail.then(() => this.deliver(e));
+  }
+
+  /** Resolves when everything pushed so far was delivered or given up (shutdown, tests). */
+  drain(): Promise<void> {
+    return this.tail;
+  }
+
+  private async deliver(e: AlertEvent) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.notifier.send(e);
+        this.log.info({ event: 'alert.sent', via: this.notifier.name, alertId: e.alert.id, type: e.type });
+        return;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (attempt >= this.tries) {
+          this.log.error({
+            event: 'alert.undelivered',
+            via: this.notifier.name,
+            alertId: e.alert.id,
+            reason,
+          });
+          return;
+        }
+        this.log.warn({
+          event: 'alert.retry',
+          via: this.notifier.name,
+          alertId: e.alert.id,
+          attempt,
+          reason,
+        });
+        await new Promise((r) => setTimeout(r, this.baseMs * 2 ** (attempt - 1)).unref());
+      }
+    }
+  }
+}
