@@ -4,6 +4,7 @@ import type { Logger } from '../../relay/log/logger.js';
 import { createImapDriver } from '../../relay/mail/imap/driver.js';
 import { parseAllowList } from '../../relay/mail/net-guard.js';
 import type { Caller } from '../../relay/store/token-store.js';
+import type { MailboxCreate } from '../../shared/mailbox.js';
 import type { ImportRun } from '../../shared/run.js';
 import { type Dovecot, type DovecotOptions, startDovecot } from './dovecot.js';
 import { startTestRelay, type TestRelay } from './relay.js';
@@ -23,6 +24,23 @@ export interface ImportEnv {
   close(): Promise<void>;
 }
 
+/** What the import tests create: alice's INBOX on the test Dovecot, for the role ap-clerk. */
+export const alicesMailbox = (
+  imap: MailboxCreate['imap'],
+  folders: { source: string; imported: string; notImported: string },
+): MailboxCreate => ({
+  provider: 'imap',
+  description: 'Invoices',
+  company: 'Acme GmbH',
+  access: { role: 'ap-clerk' },
+  autoProcessing: false,
+  schedule: '*/5 * * * *',
+  imap,
+  username: 'alice',
+  password: 'alice-secret',
+  folders,
+});
+
 /** The real relay on a fresh data directory, importing from a real Dovecot. */
 export async function startImportEnv(
   opts: { dovecot?: DovecotOptions; env?: Record<string, string>; log?: Logger } = {},
@@ -41,18 +59,7 @@ export async function startImportEnv(
       const folders = { source: 'INBOX', imported: 'Imported', notImported: 'NotImported', ...f };
       for (const path of [folders.source, folders.imported, folders.notImported])
         if (path !== 'INBOX') await dovecot.createFolder('alice', path).catch(() => {});
-      const m = await t.relay.mailboxes.create(ADMIN, {
-        provider: 'imap',
-        description: 'Invoices',
-        company: 'Acme GmbH',
-        access: { role: 'ap-clerk' },
-        autoProcessing: false,
-        schedule: '*/5 * * * *',
-        imap,
-        username: 'alice',
-        password: 'alice-secret',
-        folders,
-      });
+      const m = await t.relay.mailboxes.create(ADMIN, alicesMailbox(imap, folders));
       return m.id;
     },
     async run(id) {

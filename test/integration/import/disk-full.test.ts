@@ -17,7 +17,7 @@ import { parseAllowList } from '../../../relay/mail/net-guard.js';
 import { buildMail, pdfBytes } from '../../fixtures/corpus.js';
 import { type Dovecot, startDovecot } from '../../helpers/dovecot.js';
 import { type HttpReceiver, startHttpReceiver } from '../../helpers/http-receiver.js';
-import { ADMIN } from '../../helpers/import-env.js';
+import { ADMIN, alicesMailbox } from '../../helpers/import-env.js';
 
 /** Why no tmpfs can be mounted here, or null when it can. */
 function tmpfsUnavailable(): string | null {
@@ -99,18 +99,13 @@ async function setUp(target: 'outbox' | 'http') {
   const driver = createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
   const relay: Relay = await openRelay(config, { driver, log: silentLogger() });
   cleanup.push(async () => relay.release());
-  const m = await relay.mailboxes.create(ADMIN, {
-    provider: 'imap',
-    description: 'Invoices',
-    company: 'Acme GmbH',
-    access: { role: 'ap-clerk' },
-    autoProcessing: false,
-    schedule: '*/5 * * * *',
-    imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
-    username: 'alice',
-    password: 'alice-secret',
-    folders: { source: 'INBOX', imported: 'Imported', notImported: 'NotImported' },
-  });
+  const m = await relay.mailboxes.create(
+    ADMIN,
+    alicesMailbox(
+      { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+      { source: 'INBOX', imported: 'Imported', notImported: 'NotImported' },
+    ),
+  );
   return { dovecot, receiver, dataDir, relay, id: m.id };
 }
 
