@@ -62,7 +62,9 @@ export function createApp(deps: AppDeps) {
     const reqId = sent && REQUEST_ID.test(sent) ? sent : randomUUID();
     await next();
     c.header('X-Request-Id', reqId);
-    const route = c.res.status === 404 && !c.req.routePath ? '(unmatched)' : routePath(c, -1);
+    // A path no route has ends at a catch-all ('*', '/api/*'): one label for all of those.
+    const matched = routePath(c, -1);
+    const route = c.res.status === 404 && matched.endsWith('*') ? '(unmatched)' : matched;
     deps.metrics.observeRequest(c.req.method, route, c.res.status);
     deps.log.info({
       event: 'http.request',

@@ -28,9 +28,6 @@ import { alertsFromConfig } from './alerts/from-config.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/metrics.js';
 
-/** The relay acting for itself (alerts, metrics): sees every mailbox. */
-const RELAY = { user: 'relay', roles: ['admin'], tokenId: 'relay' };
-
 /** Everything a running relay holds, opened in the order that keeps data safe: lock, key, store. */
 export async function openRelay(
   config: Config,
@@ -73,7 +70,7 @@ export async function openRelay(
     const alerts = alertsFromConfig(config, mailboxes, log, overrides.now);
     const metrics = new RelayMetrics({
       mailboxes: () => store.list(),
-      openAlerts: async () => (await alerts.list(RELAY)).filter((a) => a.status === 'open'),
+      openAlerts: () => alerts.open(),
       clientSecretExpires: config.alerts.msClientSecretExpires,
     });
     const target = config.delivery
@@ -115,7 +112,6 @@ export async function openRelay(
       metrics.forgetMailbox(e.id);
       rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
     });
-    alerts.start();
     return {
       config,
       box,
@@ -140,7 +136,11 @@ export async function openRelay(
       },
       /** release(), after the alerts raised so far were delivered, given up, or `ms` passed. */
       async close(ms = 5_000) {
-        await Promise.race([alerts.stop(), new Promise((r) => setTimeout(r, ms).unref())]);
+        // A ref'd timer: with only unref'd retry waits left, Node would end the process mid-await.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([alerts.stop(), new Promise((r) => (timer = setTimeout(r, ms)))]);
+        clearTimeout(timer);
+        alerts.closeNotifiers();
         unlock();
       },
     };

@@ -18,6 +18,18 @@ const optional = z
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** An http(s) URL without user:password@: fetch refuses those, and its error would print them. */
+const httpUrl = () =>
+  optional.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine(
+        (u) => !/^[a-z]+:\/\/[^/]*@/i.test(u),
+        'must not contain a user name or password (use the _TOKEN variable)',
+      )
+      .optional(),
+  );
+
 /** DESIGN.md §2: every variable the relay reads. Nothing else in the relay touches process.env. */
 const Env = z.object({
   RELAY_HOST: z.string().default('127.0.0.1'),
@@ -26,9 +38,7 @@ const Env = z.object({
   RELAY_SECRET_KEY: optional,
   RELAY_SECRET_KEY_FILE: optional,
   RELAY_ALLOW_HOSTS: list,
-  RELAY_DELIVERY_URL: optional.pipe(
-    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  ),
+  RELAY_DELIVERY_URL: httpUrl(),
   RELAY_DELIVERY_TOKEN: optional,
   RELAY_MS_CLIENT_ID: optional,
   RELAY_MS_CLIENT_SECRET: optional,
@@ -56,7 +66,7 @@ const Env = z.object({
   RELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RELAY_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** DESIGN §6 alerts: a webhook (JSON POST) and/or e-mail through an SMTP server. */
-  RELAY_ALERT_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  RELAY_ALERT_URL: httpUrl(),
   RELAY_ALERT_TOKEN: optional,
   RELAY_SMTP_URL: optional.pipe(
     z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),

@@ -10,11 +10,11 @@ export const AlertKind = z.enum([
   'mailbox_state',
   /** Mails have waited for a retry longer than RELAY_ALERT_RETRYING_MINUTES. */
   'mails_retrying',
-  /** A sign-in (refresh token) will expire within RELAY_ALERT_EXPIRY_DAYS, or its refresh keeps failing. */
+  /** A sign-in (refresh token) will end within RELAY_ALERT_EXPIRY_DAYS (a refused refresh is mailbox_state). */
   'token_expiring',
   /** The Microsoft app's client secret expires within RELAY_ALERT_EXPIRY_DAYS (RELAY_MS_CLIENT_SECRET_EXPIRES). */
   'client_secret_expiring',
-  /** Something only the relay's administrator can fix (the client secret is refused, the disk is full). */
+  /** Reserved for faults of the relay itself that no mailbox state shows; not raised yet. */
   'relay_config',
 ]);
 export type AlertKind = z.infer<typeof AlertKind>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../../shared/alert.js';
 import type { Logger } from '../log/logger.js';
+import { RELAY_CALLER } from '../mailboxes/access.js';
 import type { MailboxEvent, MailboxService } from '../mailboxes/service.js';
 import type { StoredMailbox } from '../store/records.js';
 import type { Caller } from '../store/token-store.js';
@@ -59,8 +60,14 @@ export class AlertService {
 
   evaluateAll(): Promise<void> {
     return this.serial(async () => {
-      const all = await this.deps.mailboxes.list({ user: 'relay', roles: ['admin'], tokenId: 'relay' });
+      const all = await this.deps.mailboxes.list(RELAY_CALLER);
       for (const m of all) await this.evaluateMailbox(m);
+      // Alerts of mailboxes deleted while their 'deleted' event could not be handled (a crash).
+      const known = new Set(all.map((m) => m.id));
+      for (const id of new Set(
+        (await this.open()).flatMap((a) => (a.mailboxId && !known.has(a.mailboxId) ? [a.mailboxId] : [])),
+      ))
+        await this.reconcile(`mailbox:${id}:`, []);
       await this.reconcile('relay:', relayConditions(this.now(), this.deps.thresholds));
     });
   }
@@ -121,7 +128,16 @@ export class AlertService {
       .sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
   }
 
+  async open(): Promise<Alert[]> {
+    return (await this.deps.repo.all()).filter((a) => a.status === 'open');
+  }
+
   async openCount(): Promise<number> {
-    return (await this.deps.repo.all()).filter((a) => a.status === 'open').length;
+    return (await this.open()).length;
+  }
+
+  /** Ends the notifiers' connections (an SMTP pool) so nothing holds the process after a stop. */
+  closeNotifiers(): void {
+    for (const q of this.deps.queues) q.close();
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Alert } from '../../shared/alert.js';
@@ -22,11 +22,18 @@ export class JsonAlertStore implements AlertRepository {
   private alerts: Alert[];
   private readonly path: string;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, onDamaged: (why: string) => void = () => {}) {
     this.path = join(dataDir, 'alerts.json');
-    this.alerts = existsSync(this.path)
-      ? AlertFile.parse(JSON.parse(readFileSync(this.path, 'utf8'))).alerts
-      : [];
+    this.alerts = [];
+    if (!existsSync(this.path)) return;
+    try {
+      this.alerts = AlertFile.parse(JSON.parse(readFileSync(this.path, 'utf8'))).alerts;
+    } catch (e) {
+      // Alerts are derived from the mailboxes' state: a damaged file is set aside, not a reason to stop.
+      const aside = `${this.path}.damaged-${Date.now()}`;
+      renameSync(this.path, aside);
+      onDamaged(`${this.path} could not be read (${(e as Error).message.split('\n')[0]}); moved to ${aside}`);
+    }
   }
 
   async all() {
@@ -38,7 +45,11 @@ export class JsonAlertStore implements AlertRepository {
     const rest = this.alerts.filter(
       (a) => a.id !== alert.id && (a.status === 'open' || Date.parse(a.resolvedAt ?? a.raisedAt) > oldest),
     );
-    const next = [...rest, structuredClone(alert)].slice(-MAX_KEPT);
+    // Only resolved alerts make room: an open one dropped would be raised (and sent) again.
+    const all = [...rest, structuredClone(alert)];
+    const resolved = all.filter((a) => a.status === 'resolved');
+    const drop = new Set(resolved.slice(0, Math.max(0, all.length - MAX_KEPT)).map((a) => a.id));
+    const next = all.filter((a) => !drop.has(a.id));
     writeFileAtomic(this.path, JSON.stringify({ version: 1, alerts: next }));
     this.alerts = next;
   }

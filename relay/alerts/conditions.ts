@@ -68,14 +68,18 @@ export function mailboxConditions(m: StoredMailbox, now: Date, t: AlertThreshold
     }[s.status];
     out.push({
       ...base,
-      key: `mailbox:${m.id}:state`,
+      key: `mailbox:${m.id}:state:${s.status}`,
       kind: 'mailbox_state',
       severity: 'critical',
       action,
       message: `${what} ${why}`.trim(),
     });
   }
-  if (s.retrying && now.getTime() - Date.parse(s.retrying.since) >= t.retryingMinutes * 60_000) {
+  if (
+    s.retrying &&
+    s.retrying.mails > 0 &&
+    now.getTime() - Date.parse(s.retrying.since) >= t.retryingMinutes * 60_000
+  ) {
     const mails = s.retrying.mails;
     out.push({
       ...base,
@@ -84,7 +88,7 @@ export function mailboxConditions(m: StoredMailbox, now: Date, t: AlertThreshold
       severity: 'warning',
       action: 'check_delivery',
       message:
-        `${mails > 0 ? `${mails} mail${mails === 1 ? '' : 's'} have` : 'Imports have'} waited for a retry since ${s.retrying.since}. ${why}`.trim(),
+        `${mails === 1 ? '1 mail has' : `${mails} mails have`} waited for a retry since ${s.retrying.since}. ${why}`.trim(),
     });
   }
   const ends = m.account?.refreshExpiresAt;

@@ -24,7 +24,7 @@ export function alertsFromConfig(config: Config, mailboxes: MailboxService, log:
       reason: 'RELAY_SMTP_URL and RELAY_ALERT_EMAIL are both needed for e-mail alerts',
     });
   return new AlertService({
-    repo: new JsonAlertStore(config.dataDir),
+    repo: new JsonAlertStore(config.dataDir, (why) => log.warn({ event: 'alert.store_damaged', why })),
     mailboxes,
     queues,
     log,

@@ -15,7 +15,14 @@ export interface AlertEvent {
 export interface Notifier {
   readonly name: string;
   send(e: AlertEvent): Promise<void>;
+  close?(): void;
 }
+
+/** A delivery failure worded for the log: never the receiver's URL, never a server's raw answer. */
+export class NotifyError extends Error {}
+
+/** nodemailer waits minutes by default; an alert must not hold a shutdown that long. */
+const SMTP_TIMEOUT_MS = 10_000;
 
 export class WebhookNotifier implements Notifier {
   readonly name = 'webhook';
@@ -26,18 +33,26 @@ export class WebhookNotifier implements Notifier {
   ) {}
 
   async send(e: AlertEvent) {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(this.token && { authorization: `Bearer ${this.token}` }),
-      },
-      body: JSON.stringify({ event: e.type, alert: e.alert }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    let res: Response;
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.token && { authorization: `Bearer ${this.token}` }),
+        },
+        body: JSON.stringify({ event: e.type, alert: e.alert }),
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      // Worded here: fetch's own messages may quote the URL.
+      throw new NotifyError(
+        (err as Error).name === 'TimeoutError' ? 'the webhook timed out' : 'the webhook could not be reached',
+      );
+    }
     await res.body?.cancel();
-    if (!res.ok) throw new Error(`the alert webhook answered ${res.status}`);
+    if (!res.ok) throw new NotifyError(`the webhook answered ${res.status}`);
   }
 }
 
@@ -49,7 +64,15 @@ export class EmailNotifier implements Notifier {
     private readonly to: string,
     private readonly from: string,
   ) {
-    this.transport = createTransport(smtpUrl);
+    this.transport = createTransport(smtpUrl, {
+      connectionTimeout: SMTP_TIMEOUT_MS,
+      greetingTimeout: SMTP_TIMEOUT_MS,
+      socketTimeout: SMTP_TIMEOUT_MS,
+    });
+  }
+
+  close() {
+    this.transport.close();
   }
 
   async send(e: AlertEvent) {
@@ -64,7 +87,14 @@ export class EmailNotifier implements Notifier {
       ...(a.resolvedAt ? [`Resolved: ${a.resolvedAt}`] : []),
       ...(a.action ? [`What to do: ${ACTION_TEXT[a.action]}`] : []),
     ];
-    await this.transport.sendMail({ from: this.from, to: this.to, subject, text: lines.join('\n') });
+    try {
+      await this.transport.sendMail({ from: this.from, to: this.to, subject, text: lines.join('\n') });
+    } catch (err) {
+      const { code, responseCode } = err as { code?: unknown; responseCode?: unknown };
+      throw new NotifyError(
+        `the SMTP server refused or failed (${String(responseCode ?? code ?? 'no answer')})`,
+      );
+    }
   }
 }
 
@@ -98,6 +128,10 @@ export class NotifierQueue {
     return this.tail;
   }
 
+  close(): void {
+    this.notifier.close?.();
+  }
+
   private async deliver(e: AlertEvent) {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -105,7 +139,7 @@ export class NotifierQueue {
         this.log.info({ event: 'alert.sent', via: this.notifier.name, alertId: e.alert.id, type: e.type });
         return;
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = err instanceof NotifyError ? err.message : 'the delivery failed';
         if (attempt >= this.tries) {
           this.log.error({
             event: 'alert.undelivered',

@@ -21,6 +21,7 @@ async function serveRelay(config: Config): Promise<number> {
   // Caught from here on: a supervisor's SIGTERM during start-up still releases the lock.
   const signal = signalled();
   const scheduler = new Scheduler(relay.mailboxes, relay.imports, undefined, relay.log);
+  relay.alerts.start();
   let server: ServerType | undefined;
   let port: number;
   try {

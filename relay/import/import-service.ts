@@ -115,6 +115,7 @@ export class ImportService {
     this.deps.log.info({ event: 'run.start', mailboxId, runId, trigger });
     let backlog = 0;
     let error: ErrorInfo | null = null;
+    let retryable = false;
     let stopped = false;
     let waiting = 0;
     try {
@@ -160,6 +161,8 @@ export class ImportService {
       error = isRelayError(e)
         ? e.toInfo()
         : { kind: 'internal', message: 'The import failed unexpectedly; see the relay log.' };
+      // A full disk is not cured by waiting: the mailbox is `error` at once (issue 8).
+      retryable = isRelayError(e) && e.retryable && e.kind !== 'storage';
     } finally {
       release();
     }
@@ -178,6 +181,7 @@ export class ImportService {
         ...m,
         state: stateAfterRun(m.state, {
           error,
+          retryable,
           finishedAt,
           runId: run.id,
           waiting: {

@@ -154,7 +154,11 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
     );
     ctx.failpoint('after-move');
   }
-  const waiting = ctx.ledger.entriesIn(source, dc.uidValidity, 'retrying').length;
+  // Only mails still in the source wait: one deleted or moved away by someone meanwhile does not.
+  const present = new Set([...listed, ...recovered.restored]);
+  const waiting = ctx.ledger
+    .entriesIn(source, dc.uidValidity, 'retrying')
+    .filter((e) => present.has(e.uid)).length;
   return { skipped, stopped, waiting, backlog: Math.max(0, fresh.length - ctx.maxMessages) };
 }
 

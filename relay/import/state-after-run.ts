@@ -1,9 +1,10 @@
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { MailboxState } from '../../shared/mailbox.js';
-import { RelayError } from '../errors.js';
 
 export interface RunEnding {
   error: ErrorInfo | null;
+  /** Whether the failure may pass by itself (RelayError.retryable, which some errors override). */
+  retryable: boolean;
   finishedAt: string;
   runId: string;
   /** Mails the run left waiting for a retry, with the reason of one of them. */
@@ -17,7 +18,7 @@ export interface RunEnding {
  * target down) is `retrying` the first time and `error` the second time in a row (issue 9).
  */
 export function stateAfterRun(state: MailboxState, end: RunEnding): MailboxState {
-  const { error, finishedAt, runId, waiting } = end;
+  const { error, finishedAt, runId, waiting, retryable } = end;
   const base = { ...state, lastRun: finishedAt, lastRunId: runId };
   if (error === null) {
     if (waiting.mails === 0) return { ...base, status: 'ok', error: null, retrying: null, failedRuns: 0 };
@@ -37,15 +38,8 @@ export function stateAfterRun(state: MailboxState, end: RunEnding): MailboxState
       return { ...failed, status: 'needs_reauth', paused: true, nextRun: null };
     case 'folder_missing':
       return { ...failed, status: 'folder_missing' };
-    default: {
-      const mayPass = new RelayError(error.kind, error.message).retryable;
-      return {
-        ...failed,
-        status: mayPass && failed.failedRuns < 2 ? 'retrying' : 'error',
-        retrying: mayPass
-          ? { mails: waiting.mails, since: state.retrying?.since ?? finishedAt }
-          : state.retrying,
-      };
-    }
+    default:
+      // `retrying` stays as the last run that could count left it: a failed run counted nothing.
+      return { ...failed, status: retryable && failed.failedRuns < 2 ? 'retrying' : 'error' };
   }
 }

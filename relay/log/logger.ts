@@ -27,6 +27,28 @@ const SECRET_KEYS = [
 ];
 const REDACT = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  kind?: unknown;
+  stack?: unknown;
+  cause?: unknown;
+}
+
+function errorFields(e: unknown, depth = 0): Record<string, unknown> {
+  if (typeof e !== 'object' || e === null) return { message: String(e) };
+  const x = e as ErrorLike;
+  return {
+    type: typeof x.name === 'string' ? x.name : 'Error',
+    message: typeof x.message === 'string' ? x.message : String(e),
+    ...(typeof x.code === 'string' || typeof x.code === 'number' ? { code: x.code } : {}),
+    ...(typeof x.kind === 'string' ? { kind: x.kind } : {}),
+    ...(typeof x.stack === 'string' ? { stack: x.stack } : {}),
+    ...(x.cause !== undefined && depth < 3 ? { cause: errorFields(x.cause, depth + 1) } : {}),
+  };
+}
+
 export interface LogOptions {
   level: string;
   format: 'json' | 'pretty';
@@ -41,6 +63,9 @@ export function createLogger(opts: LogOptions, destination?: DestinationStream):
     level: opts.level,
     base: { service: 'mailbox-connect-relay' },
     redact: { paths: REDACT, censor: '[redacted]' },
+    // Library errors (gaxios, undici, MSAL) carry request configs, headers and form bodies: only
+    // what says what went wrong is kept.
+    serializers: { err: errorFields },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (destination) return pino(options, destination);

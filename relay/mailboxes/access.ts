@@ -18,3 +18,6 @@ export function canUse(c: Caller, m: StoredMailbox): boolean {
 export function canManage(c: Caller, m: StoredMailbox): boolean {
   return isAdmin(c) || m.createdBy === c.user;
 }
+
+/** The relay acting for itself (alerts, health details): sees every mailbox. */
+export const RELAY_CALLER = { user: 'relay', roles: ['admin'], tokenId: 'relay' } as const satisfies Caller;

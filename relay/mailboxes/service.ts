@@ -152,7 +152,7 @@ export class MailboxService {
       patch.sharedMailbox !== undefined;
     // An auth failure pauses the schedule until the credentials change (DESIGN §3 step 5: no lockouts).
     if (credentialsChanged && current.state.status === 'auth_failed')
-      next.state = { ...next.state, status: 'ok', error: null, paused: false };
+      next.state = { ...next.state, status: 'ok', error: null, paused: false, failedRuns: 0 };
     checkMailboxRules(next);
     return next;
   }

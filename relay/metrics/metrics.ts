@@ -117,7 +117,11 @@ export class RelayMetrics {
     this.runs.inc({ trigger: run.trigger, result: run.status });
     const ms = Date.parse(run.finishedAt ?? run.startedAt) - Date.parse(run.startedAt);
     this.runSeconds.observe({ trigger: run.trigger }, Math.max(0, ms) / 1000);
-    for (const m of run.mails) this.mails.inc({ outcome: m.outcome, reason: m.reason ?? '' });
+    // As the run's counts do: a mail moved now for an earlier decision counts as that decision.
+    for (const m of run.mails) {
+      const outcome = m.outcome === 'moved' ? (m.reason === null ? 'imported' : 'not_imported') : m.outcome;
+      this.mails.inc({ outcome, reason: m.reason ?? '' });
+    }
     this.backlog.set(run.mailboxId, backlog);
   }
 

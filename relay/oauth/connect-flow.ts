@@ -106,7 +106,7 @@ export class ConnectFlow {
       ...m,
       account: this.account(s),
       secrets: { ...m.secrets, oauth: this.tokens.seal(id, s.secret) },
-      state: { ...m.state, status: 'ok', error: null, paused: false },
+      state: { ...m.state, status: 'ok', error: null, paused: false, failedRuns: 0 },
       updatedAt: new Date().toISOString(),
     }));
     if (!saved) throw new RelayError('not_found', 'The mailbox being reconnected was deleted.');

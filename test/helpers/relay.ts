@@ -36,6 +36,8 @@ export async function startTestRelay(
       log: opts.log ?? silentLogger(),
       ...(opts.driver && { driver: opts.driver }),
     });
+    // As `serve` does: alerts follow the mailboxes' states.
+    relay.alerts.start();
     return {
       relay,
       app: createApp({

@@ -76,7 +76,7 @@ it('each state that stops imports is critical, with what to do', () => {
   for (const [state, over, action] of cases)
     expect(mailboxConditions(mailbox(state, over), NOW, T)).toEqual([
       expect.objectContaining({
-        key: 'mailbox:mb1:state',
+        key: `mailbox:mb1:state:${state.status}`,
         kind: 'mailbox_state',
         severity: 'critical',
         action,
@@ -120,8 +120,9 @@ it('the client secret warns within the window and is critical once expired; noth
 });
 
 it('states after runs: mails waiting → retrying; one transient failure → retrying; two → error; success → ok', () => {
-  const end = (error: MailboxState['error'], mails = 0) => ({
+  const end = (error: MailboxState['error'], mails = 0, retryable = error?.kind === 'timeout') => ({
     error,
+    retryable,
     finishedAt: NOW.toISOString(),
     runId: 'r',
     waiting: { mails, detail: mails ? 'The delivery target answered 503' : null },
@@ -144,6 +145,17 @@ it('states after runs: mails waiting → retrying; one transient failure → ret
   expect(stateAfterRun(initialState(), end({ kind: 'config', message: 'x' }))).toMatchObject({
     status: 'error',
   });
+  // The error's own flag decides: a protocol answer "[UNAVAILABLE]" may pass, a plain one does not.
+  expect(stateAfterRun(initialState(), end({ kind: 'protocol', message: 'x' }, 0, true)).status).toBe(
+    'retrying',
+  );
+  expect(stateAfterRun(initialState(), end({ kind: 'protocol', message: 'x' }, 0, false)).status).toBe(
+    'error',
+  );
+  // A failed run counted nothing: the mails still waiting from before stay counted.
+  expect(stateAfterRun(waiting, end({ kind: 'timeout', message: 'slow' })).retrying).toEqual(
+    waiting.retrying,
+  );
   expect(stateAfterRun(once, end(null))).toMatchObject({
     status: 'ok',
     failedRuns: 0,
