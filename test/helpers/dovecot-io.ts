@@ -1,27 +1,14 @@
-import { spawn } from 'node:child_process';
 import { chown, readFile, rename, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { MAIL_GID, MAIL_UID } from './dovecot-config.js';
+import { execOut } from './exec.js';
 
 /** Runs a command, feeding `input` on stdin; resolves with stdout, rejects with stderr on failure. */
-export function run(cmd: string, args: string[], input?: Buffer | string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${err.trim()}`));
-    });
-    child.stdin.end(input);
-  });
-}
+export const run = async (cmd: string, args: string[], input?: Buffer | string): Promise<string> =>
+  (await execOut(cmd, args, input === undefined ? {} : { input })).toString('utf8');
 
 export async function waitForPort(host: string, port: number, deadline: number, hasExited: () => boolean) {
   for (;;) {

@@ -3,12 +3,12 @@
  * as root the server runs as the user postgres, because initdb refuses root. Every instance has its own
  * temp dir, loopback port and Unix socket, trusts one superuser role and skips every fsync.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { access, appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
+import { execOut, type ExecOptions } from './exec.js';
 
 /**
  * Debian's postgresql puts initdb, pg_ctl and postgres only here; PATH gets pg_ctlcluster and friends,
@@ -227,30 +227,12 @@ function asPostgres(bin: string, args: string[], cwd: string): Promise<Buffer> {
   return isRoot() ? exec('runuser', ['-u', 'postgres', '--', cmd, ...args], opts) : exec(cmd, args, opts);
 }
 
-interface ExecOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  /** For the error message (default: the command's file name). */
-  name?: string;
-}
-
 /** Runs a command without the caller's PG* variables; resolves with stdout, rejects with stderr. */
-function exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<Buffer> {
+function exec(
+  cmd: string,
+  args: string[],
+  opts: Omit<ExecOptions, 'env'> & { env?: NodeJS.ProcessEnv } = {},
+) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: { ...env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(`${opts.name ?? path.basename(cmd)} exited with ${code}: ${err.trim()}`));
-    });
-  });
+  return execOut(cmd, args, { ...opts, name: opts.name ?? path.basename(cmd), env: { ...env, ...opts.env } });
 }
