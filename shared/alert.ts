@@ -47,5 +47,7 @@ export const Alert = z.object({
   due: z.string().nullable(),
   raisedAt: z.string(),
   resolvedAt: z.string().nullable(),
+  /** Deliveries done, as `<notifier>:<raised|resolved>`: what a restart must still send. */
+  notified: z.array(z.string()).default([]),
 });
 export type Alert = z.infer<typeof Alert>;

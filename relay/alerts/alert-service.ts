@@ -38,7 +38,35 @@ export class AlertService {
     this.unsubscribe = this.deps.mailboxes.onChange((e) => void this.onMailbox(e));
     this.timer = setInterval(() => void this.evaluateAll(), everyMs);
     this.timer.unref();
+    void this.serial(() => this.resend());
     void this.evaluateAll();
+  }
+
+  /**
+   * What a stop or a crash kept from the receivers: an open alert whose raising, or a resolved one
+   * whose resolution, no notifier delivered yet.
+   */
+  private async resend() {
+    for (const alert of await this.deps.repo.all())
+      for (const q of this.deps.queues) {
+        const done = (type: string) => alert.notified.includes(`${q.name}:${type}`);
+        if (alert.status === 'open' && !done('raised')) this.deliverVia(q, { type: 'raised', alert });
+        if (alert.status === 'resolved' && done('raised') && !done('resolved'))
+          this.deliverVia(q, { type: 'resolved', alert });
+      }
+  }
+
+  private deliverVia(q: NotifierQueue, e: AlertEvent) {
+    q.push(e, () =>
+      this.serial(async () => {
+        const now = (await this.deps.repo.all()).find((a) => a.id === e.alert.id);
+        if (now)
+          await this.deps.repo.save({
+            ...now,
+            notified: [...new Set([...now.notified, `${q.name}:${e.type}`])],
+          });
+      }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -51,6 +79,8 @@ export class AlertService {
   async settled(): Promise<void> {
     await this.chain;
     await Promise.all(this.deps.queues.map((q) => q.drain()));
+    // A delivery marks its alert `notified` on the chain again.
+    await this.chain;
   }
 
   private onMailbox(e: MailboxEvent) {
@@ -90,7 +120,14 @@ export class AlertService {
     const at = this.now().toISOString();
     for (const c of conditions) {
       if (open.some((a) => a.key === c.key)) continue;
-      const alert: Alert = { id: randomUUID(), ...c, status: 'open', raisedAt: at, resolvedAt: null };
+      const alert: Alert = {
+        id: randomUUID(),
+        ...c,
+        status: 'open',
+        raisedAt: at,
+        resolvedAt: null,
+        notified: [],
+      };
       await this.deps.repo.save(alert);
       this.announce({ type: 'raised', alert });
     }
@@ -116,7 +153,7 @@ export class AlertService {
     };
     if (e.type === 'raised') this.deps.log.warn(line);
     else this.deps.log.info(line);
-    for (const q of this.deps.queues) q.push(e);
+    for (const q of this.deps.queues) this.deliverVia(q, e);
   }
 
   /** Open alerts and those resolved in the last 30 days that the caller may see, newest first. */

@@ -112,6 +112,7 @@ const ACTION_TEXT: Record<NonNullable<Alert['action']>, string> = {
 /** One queue per notifier: in order, never blocking the caller, retried 1, 2, 4 … s up to `tries`. */
 export class NotifierQueue {
   private tail: Promise<void> = Promise.resolve();
+  private closed = false;
   constructor(
     private readonly notifier: Notifier,
     private readonly log: Logger,
@@ -119,8 +120,15 @@ export class NotifierQueue {
     private readonly baseMs = 1000,
   ) {}
 
-  push(e: AlertEvent): void {
-    this.tail = this.tail.then(() => this.deliver(e));
+  get name(): string {
+    return this.notifier.name;
+  }
+
+  /** Queues `e`; `delivered` runs once the receiver took it (not when it was given up). */
+  push(e: AlertEvent, delivered: () => Promise<void> = async () => {}): void {
+    this.tail = this.tail.then(async () => {
+      if (await this.deliver(e)) await delivered().catch(() => {});
+    });
   }
 
   /** Resolves when everything pushed so far was delivered or given up (shutdown, tests). */
@@ -128,16 +136,19 @@ export class NotifierQueue {
     return this.tail;
   }
 
+  /** No further attempts: what is left is sent by the next start (AlertService.resend). */
   close(): void {
+    this.closed = true;
     this.notifier.close?.();
   }
 
-  private async deliver(e: AlertEvent) {
+  private async deliver(e: AlertEvent): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
+      if (this.closed) return false;
       try {
         await this.notifier.send(e);
         this.log.info({ event: 'alert.sent', via: this.notifier.name, alertId: e.alert.id, type: e.type });
-        return;
+        return true;
       } catch (err) {
         const reason = err instanceof NotifyError ? err.message : 'the delivery failed';
         if (attempt >= this.tries) {
@@ -147,7 +158,7 @@ export class NotifierQueue {
             alertId: e.alert.id,
             reason,
           });
-          return;
+          return false;
         }
         this.log.warn({
           event: 'alert.retry',

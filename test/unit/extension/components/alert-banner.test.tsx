@@ -31,6 +31,7 @@ function alert(fields: Partial<Alert>): Alert {
     due: null,
     raisedAt: `2024-08-01T09:${String(n % 60).padStart(2, '0')}:00Z`,
     resolvedAt: null,
+    notified: [],
     ...fields,
   };
 }
