@@ -252,6 +252,9 @@ describe('deploy/', () => {
       KillSignal: 'SIGTERM',
     }))
       expect([key, service(key)]).toEqual([key, value]);
+    // A refused start is not retried for ever.
+    expect(unit.get('Unit.StartLimitBurst')?.at(-1)).toBe('5');
+    expect(unit.get('Unit.StartLimitIntervalSec')?.at(-1)).toBe('300');
     // The relay gives the batch in hand 25 s after SIGTERM (serve.ts); systemd must wait longer.
     expect(Number(service('TimeoutStopSec'))).toBeGreaterThan(25);
     expect(service('MemoryDenyWriteExecute')).toBeUndefined(); // V8's JIT needs W+X memory
