@@ -85,6 +85,17 @@ export interface Oidc {
 const ACCESS_TOKEN_TYP = 'at+jwt';
 const CLOCK_SKEW_S = 5;
 
+/** The relay's Office 365 and Gmail apps pointed at this provider, as the OAuth tests run them. */
+export const relayOAuthEnv = (oidc: Oidc): Record<string, string> => ({
+  RELAY_MS_CLIENT_ID: 'mc-ms-client',
+  RELAY_MS_CLIENT_SECRET: 'planted-ms-secret',
+  RELAY_MS_AUTHORITY: oidc.issuer,
+  RELAY_GOOGLE_CLIENT_ID: 'mc-google-client',
+  RELAY_GOOGLE_CLIENT_SECRET: 'planted-google-secret',
+  RELAY_GOOGLE_AUTH_URL: oidc.authorizeUrl,
+  RELAY_GOOGLE_TOKEN_URL: oidc.tokenUrl,
+});
+
 export async function startOidc(opts: OidcOptions = {}): Promise<Oidc> {
   const https = opts.https ?? true;
   let user: Record<string, unknown> = { ...opts.user };

@@ -4,7 +4,7 @@ import { parseAllowList } from '../../../relay/mail/net-guard.js';
 import { buildMail, pdfBytes } from '../../fixtures/corpus.js';
 import { type Dovecot, startDovecot } from '../../helpers/dovecot.js';
 import { ADMIN } from '../../helpers/import-env.js';
-import { type Oidc, startOidc } from '../../helpers/oidc.js';
+import { type Oidc, relayOAuthEnv, startOidc } from '../../helpers/oidc.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
 const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org';
@@ -21,16 +21,7 @@ let t: TestRelay;
 /** Refresh tokens the identity server handed out, newest last (it rotates them on every refresh). */
 const issuedRefreshTokens: string[] = [];
 
-const env = () => ({
-  RELAY_ALLOW_HOSTS: '127.0.0.1',
-  RELAY_MS_CLIENT_ID: 'mc-ms-client',
-  RELAY_MS_CLIENT_SECRET: 'planted-ms-secret',
-  RELAY_MS_AUTHORITY: oidc.issuer,
-  RELAY_GOOGLE_CLIENT_ID: 'mc-google-client',
-  RELAY_GOOGLE_CLIENT_SECRET: 'planted-google-secret',
-  RELAY_GOOGLE_AUTH_URL: oidc.authorizeUrl,
-  RELAY_GOOGLE_TOKEN_URL: oidc.tokenUrl,
-});
+const env = () => ({ RELAY_ALLOW_HOSTS: '127.0.0.1', ...relayOAuthEnv(oidc) });
 const driver = () =>
   createImapDriver({ allow: parseAllowList(['127.0.0.1']), tls: { ca: dovecot.caCertPem } });
 

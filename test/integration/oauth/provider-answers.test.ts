@@ -1,7 +1,7 @@
 import type { MutableResponse } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAdminFault } from '../../../relay/errors.js';
-import { type Oidc, startOidc } from '../../helpers/oidc.js';
+import { type Oidc, relayOAuthEnv, startOidc } from '../../helpers/oidc.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
 /** Issue 8: token and redirect answers read as RFC 6749 and Microsoft's error code reference say. */
@@ -27,17 +27,7 @@ let t: TestRelay;
 
 beforeAll(async () => {
   oidc = await startOidc({ user: ALICE });
-  t = await startTestRelay({
-    env: {
-      RELAY_MS_CLIENT_ID: 'mc-ms-client',
-      RELAY_MS_CLIENT_SECRET: 'planted-ms-secret',
-      RELAY_MS_AUTHORITY: oidc.issuer,
-      RELAY_GOOGLE_CLIENT_ID: 'mc-google-client',
-      RELAY_GOOGLE_CLIENT_SECRET: 'planted-google-secret',
-      RELAY_GOOGLE_AUTH_URL: oidc.authorizeUrl,
-      RELAY_GOOGLE_TOKEN_URL: oidc.tokenUrl,
-    },
-  });
+  t = await startTestRelay({ env: relayOAuthEnv(oidc) });
 });
 afterAll(async () => {
   await t?.close();
