@@ -5,9 +5,9 @@ import { buildMail, pdfBytes } from '../../fixtures/corpus.js';
 import { type Dovecot, startDovecot } from '../../helpers/dovecot.js';
 import { ADMIN } from '../../helpers/import-env.js';
 import { type Oidc, relayOAuthEnv, startOidc } from '../../helpers/oidc.js';
+import { signIn as signInAt } from '../../helpers/oauth-sign-in.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
-const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org';
 const ALICE = {
   email: 'alice@example.test',
   preferred_username: 'alice@example.test',
@@ -53,21 +53,7 @@ afterAll(async () => {
   await oidc?.stop();
 });
 
-/** What chrome.identity.launchWebAuthFlow does: follow the sign-in until it lands on the extension's redirect. */
-async function signIn(provider: 'microsoft' | 'google', mailboxId?: string) {
-  const start = await t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/start`, {
-    redirectUri: `${EXT}/${provider}`,
-    ...(mailboxId ? { mailboxId } : {}),
-  });
-  expect(start.status, start.text).toBe(200);
-  const res = await fetch(start.body.authUrl, { redirect: 'manual' });
-  const redirectUrl = res.headers.get('location')!;
-  expect(redirectUrl.startsWith(`${EXT}/${provider}`)).toBe(true);
-  return t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/complete`, {
-    state: start.body.state,
-    redirectUrl,
-  });
-}
+const signIn = (provider: 'microsoft' | 'google', mailboxId?: string) => signInAt(t, provider, mailboxId);
 
 const pointAtDovecot = (id: string) =>
   t.relay.mailboxes.update(ADMIN, id, {

@@ -2,11 +2,11 @@ import type { MutableResponse } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAdminFault } from '../../../relay/errors.js';
 import { type Oidc, relayOAuthEnv, startOidc } from '../../helpers/oidc.js';
+import { signIn as signInAt } from '../../helpers/oauth-sign-in.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
 /** Issue 8: token and redirect answers read as RFC 6749 and Microsoft's error code reference say. */
 
-const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org';
 const ALICE = {
   email: 'alice@example.test',
   preferred_username: 'alice@example.test',
@@ -38,20 +38,7 @@ afterAll(async () => {
 const nextTokenResponse = (change: (res: MutableResponse) => void) =>
   oidc.service.once('beforeResponse', change);
 
-/** What chrome.identity.launchWebAuthFlow does: follow the sign-in until it lands on the extension's redirect. */
-async function signIn(provider: 'microsoft' | 'google') {
-  const start = await t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/start`, {
-    redirectUri: `${EXT}/${provider}`,
-  });
-  expect(start.status, start.text).toBe(200);
-  const res = await fetch(start.body.authUrl, { redirect: 'manual' });
-  const redirectUrl = res.headers.get('location')!;
-  expect(redirectUrl.startsWith(`${EXT}/${provider}`)).toBe(true);
-  return t.call(t.tokens.alice, 'POST', `/api/oauth/${provider}/complete`, {
-    state: start.body.state,
-    redirectUrl,
-  });
-}
+const signIn = (provider: 'microsoft' | 'google', mailboxId?: string) => signInAt(t, provider, mailboxId);
 
 const mailboxCount = async () => (await t.call(t.tokens.alice, 'GET', '/api/mailboxes')).body.length;
 

@@ -14,9 +14,9 @@ import { type Dovecot, startDovecot } from '../../helpers/dovecot.js';
 import { type HttpReceiver, startHttpReceiver } from '../../helpers/http-receiver.js';
 import { captureLog, type LogCapture } from '../../helpers/log-capture.js';
 import { type Oidc, startOidc } from '../../helpers/oidc.js';
+import { EXT, signIn } from '../../helpers/oauth-sign-in.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 
-const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org';
 const IMAP_PASSWORD = 'planted Pass word 4711 with spaces';
 const CLIENT_SECRET = 'planted-ms-client-secret-0815';
 const TARGET_TOKEN = 'planted-target-token-2342';
@@ -121,14 +121,7 @@ it('plants secrets through every route, a check, a failing import and an OAuth c
   await t.relay.imports.start(id, 'manual').done;
 
   // Office 365: sign in, point the mailbox at Dovecot (XOAUTH2), import, which refreshes the token.
-  const start = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/start', {
-    redirectUri: `${EXT}/microsoft`,
-  });
-  const redirect = (await fetch(start.body.authUrl, { redirect: 'manual' })).headers.get('location')!;
-  const done = await t.call(t.tokens.alice, 'POST', '/api/oauth/microsoft/complete', {
-    state: start.body.state,
-    redirectUrl: redirect,
-  });
+  const done = await signIn(t, 'microsoft');
   expect(done.status, done.text).toBe(201);
   const ms = done.body.id as string;
   await t.call(admin, 'PATCH', `/api/mailboxes/${ms}`, {
