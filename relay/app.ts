@@ -11,7 +11,6 @@ import type { RelayMetrics } from './metrics/metrics.js';
 import { alertRoutes, healthDetailsRoutes, metricsRoutes } from './routes/operations.js';
 import type { MailboxDriver } from './mail/driver.js';
 import type { ImportService } from './import/import-service.js';
-import type { RunStore } from './import/run-store.js';
 import type { CredentialResolver } from './mailboxes/credentials.js';
 import type { MailboxService } from './mailboxes/service.js';
 import type { ConnectFlow } from './oauth/connect-flow.js';
@@ -27,25 +26,25 @@ import { meRoutes } from './routes/me.js';
 import { consentRoutes, oauthRoutes } from './routes/oauth.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { mailboxRunRoutes, runRoutes } from './routes/runs.js';
-import type { TokenStore } from './store/token-store.js';
+import type { RunRepository, StoreInfo, TokenRepository } from './store/repository.js';
 
 export interface AppDeps {
   version: string;
   /** Connection checks per API token and minute (RELAY_CHECKS_PER_MINUTE). */
   checksPerMinute?: number;
-  tokens: TokenStore;
+  tokens: TokenRepository;
   mailboxes: MailboxService;
   credentials: CredentialResolver;
   connect: ConnectFlow;
   consent: ConsentFlow;
   driver: MailboxDriver;
   imports: ImportService;
-  runs: RunStore;
+  runs: RunRepository;
   alerts: AlertService;
   metrics: RelayMetrics;
   /** A line per request; unexpected errors. Never given request bodies or headers, so never a secret. */
   log: Logger;
-  storeInfo?: { kind: 'lowdb'; dataDir: string };
+  storeInfo?: StoreInfo;
   delivery?: 'outbox' | 'http';
 }
 

@@ -1,11 +1,10 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { HttpTarget } from './import/delivery/http-target.js';
 import { OutboxTarget } from './import/delivery/outbox.js';
 import { ImportService } from './import/import-service.js';
 import { closeInterruptedRuns } from './import/interrupted-runs.js';
-import { RunStore } from './import/run-store.js';
 import type { MailboxDriver } from './mail/driver.js';
 import { createImapDriver } from './mail/imap/driver.js';
 import { isAllowListed, parseAllowList } from './mail/net-guard.js';
@@ -15,16 +14,18 @@ import { ConnectFlow } from './oauth/connect-flow.js';
 import { ConsentFlow } from './oauth/consent-flow.js';
 import { GoogleOAuth } from './oauth/google.js';
 import { MicrosoftOAuth } from './oauth/microsoft.js';
-import { PendingFlows } from './oauth/pending-flows.js';
 import { OAuthTokens } from './oauth/token-service.js';
 import { ensureDataDir } from './store/data-dir.js';
 import { acquireLock } from './store/data-dir-lock.js';
 import { checkKeyOpensSecrets } from './store/key-check.js';
-import { LowStore } from './store/low-store.js';
 import { SecretBox } from './store/secret-box.js';
 import { loadPreviousKey, loadSecretKey } from './store/secret-key.js';
-import { TokenStore } from './store/token-store.js';
+import { openStores } from './store/open-stores.js';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { realpathSync } from 'node:fs';
 import { alertsFromConfig } from './alerts/from-config.js';
+import { leadAlerts } from './alerts/leader.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/metrics.js';
 
@@ -38,9 +39,16 @@ export async function openRelay(
   const unlock = acquireLock(config.dataDir);
   try {
     const box = new SecretBox(loadSecretKey(config), ...loadPreviousKey(config));
-    const store = await LowStore.open(config.dataDir);
-    await checkKeyOpensSecrets(box, store, config);
-    const tokens = new TokenStore(config.dataDir);
+    const stores = await openStores(config, {
+      ...(overrides.now && { now: () => overrides.now!().getTime() }),
+      onDamaged: (why) => log.warn({ event: 'alert.store_damaged', why }),
+    });
+    const store = stores.mailboxes;
+    const tokens = stores.tokens;
+    await checkKeyOpensSecrets(box, store, config).catch(async (e: unknown) => {
+      await stores.close();
+      throw e;
+    });
     const allow = parseAllowList(config.allowHosts);
     const mailboxes = new MailboxService(store, box, (host) => isAllowListed(allow, host));
     const driver =
@@ -54,20 +62,18 @@ export async function openRelay(
     const providers = { microsoft, google: new GoogleOAuth(config.google) };
     const oauthTokens = new OAuthTokens(providers, mailboxes, box);
     const credentials = new CredentialResolver(mailboxes, oauthTokens);
-    const flows = new PendingFlows();
-    const connect = new ConnectFlow(providers, flows, mailboxes, store, oauthTokens);
-    const consent = new ConsentFlow(microsoft, flows, store);
+    const connect = new ConnectFlow(providers, stores.flows, mailboxes, store, oauthTokens);
+    const consent = new ConsentFlow(microsoft, stores.flows, stores.consents);
     // Staging folders left by a crash hold half-delivered documents nobody will finish: with the
     // lock held, no run of this relay is using them.
-    rmSync(join(config.dataDir, 'staging'), { recursive: true, force: true });
-    const runs = new RunStore(join(config.dataDir, 'runs'));
-    closeInterruptedRuns(
-      runs,
-      join(config.dataDir, 'ledger'),
-      (overrides.now ?? (() => new Date()))(),
-      (err) => log.error({ err, event: 'run.unclosed' }),
+    const stagingRoot = stagingFor(config);
+    rmSync(stagingRoot, { recursive: true, force: true });
+    const runs = stores.runs;
+    await closeInterruptedRuns(stores, (overrides.now ?? (() => new Date()))(), (err) =>
+      log.error({ err, event: 'run.unclosed' }),
     );
-    const alerts = alertsFromConfig(config, mailboxes, log, overrides.now);
+    const alerts = alertsFromConfig(config, stores.alerts, mailboxes, log, overrides.now);
+    let leader: { stop(): Promise<void> } | null = null;
     const metrics = new RelayMetrics({
       mailboxes: () => store.list(),
       openAlerts: () => alerts.open(),
@@ -75,13 +81,16 @@ export async function openRelay(
     });
     const target = config.delivery
       ? new HttpTarget(config.delivery.url, config.delivery.token, config.delivery.timeoutMs)
-      : new OutboxTarget(join(config.dataDir, 'outbox'));
+      : new OutboxTarget(config.outboxDir);
     const imports = new ImportService({
       mailboxes,
       credentials,
       driver,
       runs,
+      ledger: stores.ledger,
+      locks: stores.locks,
       target,
+      stagingRoot,
       dataDir: config.dataDir,
       limits: config.import,
       failpoint: config.failpoint,
@@ -108,14 +117,17 @@ export async function openRelay(
       oauthTokens.forget(e.id);
       if (e.mailbox.provider !== 'imap' && e.mailbox.secrets.oauth)
         void providers[e.mailbox.provider].revoke(oauthTokens.open(e.mailbox)).catch(() => {});
-      runs.removeMailbox(e.id);
+      const forget = (err: unknown) => log.error({ err, event: 'mailbox.cleanup', mailboxId: e.id });
+      void runs.removeMailbox(e.id).catch(forget);
+      void stores.ledger.removeMailbox(e.id).catch(forget);
+      void stores.backoff.clear(e.id).catch(forget);
       metrics.forgetMailbox(e.id);
-      rmSync(join(config.dataDir, 'ledger', `${e.id}.jsonl`), { force: true });
     });
     return {
       config,
       box,
       store,
+      stores,
       tokens,
       mailboxes,
       credentials,
@@ -127,20 +139,29 @@ export async function openRelay(
       alerts,
       metrics,
       log,
-      storeInfo: { kind: 'lowdb' as const, dataDir: config.dataDir },
+      storeInfo: stores.info,
       delivery: config.delivery ? ('http' as const) : ('outbox' as const),
+      /** Alerts follow the mailboxes' states from now on (on one relay of a database: leader.ts). */
+      startAlerts() {
+        leader ??= leadAlerts(alerts, stores.kind === 'postgres' ? stores.locks : null, log);
+      },
       /** Lets go of the data directory; alerts stop being evaluated (deliveries under way go on). */
       release: () => {
-        void alerts.stop();
+        void (leader?.stop() ?? alerts.stop());
+        void stores.close();
         unlock();
       },
       /** release(), after the alerts raised so far were delivered, given up, or `ms` passed. */
       async close(ms = 5_000) {
         // A ref'd timer: with only unref'd retry waits left, Node would end the process mid-await.
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([alerts.stop(), new Promise((r) => (timer = setTimeout(r, ms)))]);
+        await Promise.race([
+          leader?.stop() ?? alerts.stop(),
+          new Promise((r) => (timer = setTimeout(r, ms))),
+        ]);
         clearTimeout(timer);
         alerts.closeNotifiers();
+        await stores.close();
         unlock();
       },
     };
@@ -150,3 +171,16 @@ export async function openRelay(
   }
 }
 export type Relay = Awaited<ReturnType<typeof openRelay>>;
+
+/**
+ * Staging sits beside the outbox, so a delivery is one rename on one file system. A shared outbox
+ * (RELAY_OUTBOX_DIR, DESIGN §5) gets a staging folder per relay, named for its host and data
+ * directory, so a starting relay clears only its own.
+ */
+function stagingFor(config: Config): string {
+  if (resolve(config.outboxDir) === resolve(config.dataDir, 'outbox')) return join(config.dataDir, 'staging');
+  const me = createHash('sha256')
+    .update(`${hostname()}\0${realpathSync(config.dataDir)}`)
+    .digest('hex');
+  return join(config.outboxDir, '.staging', me.slice(0, 16));
+}

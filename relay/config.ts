@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { FAILPOINTS } from './import/failpoints.js';
 
@@ -35,6 +36,14 @@ const Env = z.object({
   RELAY_HOST: z.string().default('127.0.0.1'),
   RELAY_PORT: int(8787, 0, 65535),
   RELAY_DATA_DIR: z.string().default('./data'),
+  /** DESIGN §5: unset is the embedded store in the data directory. */
+  RELAY_DATABASE_URL: optional.pipe(
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  ),
+  /** Where the outbox is; several relays of one database share one (DESIGN §5). */
+  RELAY_OUTBOX_DIR: optional,
+  /** PostgreSQL: how often a relay looks for mailboxes that are due (and for runs a dead relay left). */
+  RELAY_SCHEDULER_TICK_MS: int(5_000, 200, 300_000),
   RELAY_SECRET_KEY: optional,
   RELAY_SECRET_KEY_FILE: optional,
   RELAY_ALLOW_HOSTS: list,
@@ -92,6 +101,9 @@ function toConfig(e: z.infer<typeof Env>) {
     host: e.RELAY_HOST,
     port: e.RELAY_PORT,
     dataDir: e.RELAY_DATA_DIR,
+    databaseUrl: e.RELAY_DATABASE_URL,
+    outboxDir: e.RELAY_OUTBOX_DIR ?? join(e.RELAY_DATA_DIR, 'outbox'),
+    schedulerTickMs: e.RELAY_SCHEDULER_TICK_MS,
     secretKey: e.RELAY_SECRET_KEY,
     secretKeyFile: e.RELAY_SECRET_KEY_FILE,
     allowHosts: e.RELAY_ALLOW_HOSTS,

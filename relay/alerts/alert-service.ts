@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../../shared/alert.js';
+import { isRelayError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { RELAY_CALLER } from '../mailboxes/access.js';
 import type { MailboxEvent, MailboxService } from '../mailboxes/service.js';
 import type { StoredMailbox } from '../store/records.js';
-import type { Caller } from '../store/token-store.js';
-import type { AlertRepository } from './alert-store.js';
+import type { Caller } from '../store/repository.js';
+import type { AlertRepository } from '../store/repository.js';
 import { type AlertThresholds, type Condition, mailboxConditions, relayConditions } from './conditions.js';
 import type { AlertEvent, NotifierQueue } from './notifiers.js';
 
@@ -128,7 +129,13 @@ export class AlertService {
         resolvedAt: null,
         notified: [],
       };
-      await this.deps.repo.save(alert);
+      try {
+        await this.deps.repo.save(alert);
+      } catch (e) {
+        // PostgreSQL keeps one open alert per key: a relay that led before this one raised it.
+        if (isRelayError(e) && e.kind === 'conflict') continue;
+        throw e;
+      }
       this.announce({ type: 'raised', alert });
     }
     for (const a of open) {

@@ -3,12 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Alert } from '../../shared/alert.js';
 import { writeFileAtomic } from '../store/data-dir.js';
-
-/** Open and recent alerts; one adapter per store (issue 10 adds PostgreSQL beside this file). */
-export interface AlertRepository {
-  all(): Promise<Alert[]>;
-  save(alert: Alert): Promise<void>;
-}
+import type { AlertRepository } from '../store/repository.js';
 
 const KEEP_RESOLVED_MS = 30 * 86_400_000;
 const MAX_KEPT = 1000;

@@ -2,12 +2,18 @@ import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log/logger.js';
 import type { MailboxService } from '../mailboxes/service.js';
+import type { AlertRepository } from '../store/repository.js';
 import { AlertService } from './alert-service.js';
-import { JsonAlertStore } from './alert-store.js';
 import { EmailNotifier, NotifierQueue, WebhookNotifier } from './notifiers.js';
 
 /** The alert service as DESIGN §6 configures it: the log always, a webhook and e-mail when set. */
-export function alertsFromConfig(config: Config, mailboxes: MailboxService, log: Logger, now?: () => Date) {
+export function alertsFromConfig(
+  config: Config,
+  repo: AlertRepository,
+  mailboxes: MailboxService,
+  log: Logger,
+  now?: () => Date,
+) {
   const a = config.alerts;
   const queues: NotifierQueue[] = [];
   if (a.url) queues.push(new NotifierQueue(new WebhookNotifier(a.url, a.token), log));
@@ -24,7 +30,7 @@ export function alertsFromConfig(config: Config, mailboxes: MailboxService, log:
       reason: 'RELAY_SMTP_URL and RELAY_ALERT_EMAIL are both needed for e-mail alerts',
     });
   return new AlertService({
-    repo: new JsonAlertStore(config.dataDir, (why) => log.warn({ event: 'alert.store_damaged', why })),
+    repo,
     mailboxes,
     queues,
     log,

@@ -22,8 +22,8 @@ async function importMailbox(config: Config, mailboxId: string): Promise<number>
       console.error(`No mailbox ${mailboxId}.`);
       return 1;
     }
-    relay.alerts.start();
-    const { done } = relay.imports.start(mailboxId, 'cli');
+    relay.startAlerts();
+    const { done } = await relay.imports.start(mailboxId, 'cli');
     // SIGTERM: the mails taken so far are recorded and moved, then the run ends (DESIGN §3).
     const stop = () => void relay.imports.stop();
     process.once('SIGTERM', stop);

@@ -1,6 +1,8 @@
 import { type Config, loadConfig } from '../config.js';
 import { wantsHelp } from './args.js';
 import { importVerb } from './import.js';
+import { migrateVerb } from './migrate.js';
+import { exportVerb, importDataVerb } from './move-data.js';
 import { rotateKeyVerb } from './rotate-key.js';
 import { serveVerb } from './serve.js';
 import { reportFailure } from './start-errors.js';
@@ -9,12 +11,15 @@ import { MAIN_USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 import type { Verb } from './verb.js';
 
-/** DESIGN §2's verbs; migrate, export and import-data come with PostgreSQL (§5). */
+/** DESIGN §2's verbs. */
 const VERBS: ReadonlyMap<string, Verb> = new Map([
   ['serve', serveVerb],
   ['token', tokenVerb],
   ['import', importVerb],
   ['rotate-key', rotateKeyVerb],
+  ['migrate', migrateVerb],
+  ['export', exportVerb],
+  ['import-data', importDataVerb],
 ]);
 
 const isHelp = (arg: string | undefined) => arg === 'help' || arg === '--help' || arg === '-h';

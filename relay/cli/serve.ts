@@ -1,8 +1,8 @@
 import type { ServerType } from '@hono/node-server';
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
-import { openRelay } from '../boot.js';
-import { Scheduler } from '../jobs/scheduler.js';
+import { openRelay, type Relay } from '../boot.js';
+import { openScheduler, type RelayScheduler } from '../jobs/open-scheduler.js';
 import { VERSION } from '../version.js';
 import { parseVerbArgs } from './args.js';
 import { listen } from './listen.js';
@@ -20,25 +20,26 @@ async function serveRelay(config: Config): Promise<number> {
   const relay = await openRelay(config);
   // Caught from here on: a supervisor's SIGTERM during start-up still releases the lock.
   const signal = signalled();
-  const scheduler = new Scheduler(relay.mailboxes, relay.imports, undefined, relay.log);
-  relay.alerts.start();
+  let scheduler: RelayScheduler | undefined;
   let server: ServerType | undefined;
   let port: number;
   try {
+    relay.startAlerts();
+    scheduler = await openScheduler(relay);
     const app = createApp({ version: VERSION, checksPerMinute: config.checksPerMinute, ...relay });
     // The socket first: a relay that cannot listen must not start any import.
     ({ server, port } = await listen(app.fetch, config.host, config.port));
     await scheduler.start(await relay.store.list());
   } catch (e) {
-    scheduler.stop();
+    await scheduler?.close().catch(() => {});
     server?.close();
     relay.release();
     throw e;
   }
   const url = `http://${config.host}:${port}`;
   relay.log.info(
-    { event: 'relay.start', version: VERSION, url, dataDir: config.dataDir, delivery: relay.delivery },
-    `Mailbox Connect relay ${VERSION} listening on ${url} (data: ${config.dataDir})`,
+    { event: 'relay.start', version: VERSION, url, store: relay.storeInfo, delivery: relay.delivery },
+    `Mailbox Connect relay ${VERSION} listening on ${url} (${storeLine(relay.storeInfo)})`,
   );
   if ((await relay.tokens.list()).length === 0)
     relay.log.warn(
@@ -54,11 +55,15 @@ async function serveRelay(config: Config): Promise<number> {
   (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   // DESIGN: SIGTERM lets the current mail finish (import, record, move) and stops within 30 s.
   const settled = await relay.imports.stop(25_000);
+  await scheduler.close().catch((err: unknown) => relay.log.error({ err, event: 'schedule.close_failed' }));
   await relay.close(3_000);
   // Runs still going after the grace period die with the process, never beside a successor.
   if (!settled) process.exit(1);
   return 0;
 }
+
+const storeLine = (s: Relay['storeInfo']) =>
+  s.kind === 'lowdb' ? `data: ${s.dataDir}` : `PostgreSQL: ${s.database}`;
 
 export const serveVerb: Verb = {
   usage: SERVE_USAGE,

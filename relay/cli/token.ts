@@ -1,15 +1,29 @@
 import type { Config } from '../config.js';
 import { ensureDataDir } from '../store/data-dir.js';
+import { openStores } from '../store/open-stores.js';
+import type { TokenRepository } from '../store/repository.js';
 import { TokenStore } from '../store/token-store.js';
 import { parseVerbArgs } from './args.js';
 import { TOKEN_USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 import type { Verb } from './verb.js';
 
-const open = (config: Config) => {
-  ensureDataDir(config.dataDir);
-  return new TokenStore(config.dataDir);
-};
+/**
+ * The tokens of the configured store: tokens.json (beside a running relay, which re-reads it) or
+ * PostgreSQL, where every relay asks the database on each request.
+ */
+async function withTokens<T>(config: Config, use: (tokens: TokenRepository) => Promise<T>): Promise<T> {
+  if (!config.databaseUrl) {
+    ensureDataDir(config.dataDir);
+    return use(new TokenStore(config.dataDir));
+  }
+  const stores = await openStores(config);
+  try {
+    return await use(stores.tokens);
+  } finally {
+    await stores.close();
+  }
+}
 
 function create(args: string[]) {
   const { values } = parseVerbArgs('token create', args, {
@@ -23,7 +37,7 @@ function create(args: string[]) {
     .map((r) => r.trim())
     .filter(Boolean);
   return async (config: Config) => {
-    const { id, token } = await open(config).create(user, roles);
+    const { id, token } = await withTokens(config, (t) => t.create(user, roles));
     console.error(
       `Token ${id} for ${user}${roles.length ? ` (roles: ${roles.join(', ')})` : ''}. It is shown once; store it now:`,
     );
@@ -35,7 +49,7 @@ function create(args: string[]) {
 function list(args: string[]) {
   const { values } = parseVerbArgs('token list', args, { json: { type: 'boolean' } });
   return async (config: Config) => {
-    const tokens = await open(config).list();
+    const tokens = await withTokens(config, (t) => t.list());
     if (values.json) {
       // Named fields only: whatever the store keeps beside them (the hash) never leaves it.
       const out = tokens.map(({ id, user, roles, createdAt, revokedAt }) => ({
@@ -61,7 +75,7 @@ function revoke(args: string[]) {
   const id = positionals[0];
   if (!id) throw new UsageError('Missing the token ID for "token revoke". See --help.');
   return async (config: Config) => {
-    await open(config).revoke(id);
+    await withTokens(config, (t) => t.revoke(id));
     console.log(`Token ${id} revoked.`);
     return 0;
   };

@@ -7,7 +7,8 @@ import type { StoredMailbox } from '../store/records.js';
 import { StagedMail } from './delivery/staging.js';
 import type { DeliveryTarget } from './delivery/target.js';
 import { type ExtractResult, extractDocuments } from './extract/extract-documents.js';
-import type { Ledger, LedgerEntry } from './ledger.js';
+import type { MailboxLedger } from '../store/repository.js';
+import type { LedgerEntry } from './ledger-entry.js';
 
 export interface DecideContext {
   /** Mails of the current batch by Message-ID and raw hash: a second copy waits for the first. */
@@ -17,7 +18,9 @@ export interface DecideContext {
   runId: string;
   folder: string;
   uidValidity: string;
-  ledger: Ledger;
+  ledger: MailboxLedger;
+  /** What the ledger held for the mails being decided (a retry's earlier attempts). */
+  previous: Map<number, LedgerEntry>;
   target: DeliveryTarget;
   stagingRoot: string;
   maxTries: number;
@@ -88,7 +91,7 @@ export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Rea
   let sourceError: Error | null = null;
   raw.once('error', (e) => (sourceError = e));
   const staged = StagedMail.create(ctx.stagingRoot);
-  const previous = ctx.ledger.get(ctx.folder, ctx.uidValidity, s.uid);
+  const previous = ctx.previous.get(s.uid);
   try {
     const x = await extractDocuments(raw, staged.sink).catch((e: unknown) => {
       if (sourceError)
@@ -98,7 +101,7 @@ export async function decideMail(ctx: DecideContext, s: MessageSummary, raw: Rea
       throw e;
     });
     const known = { messageId: x.messageId ?? s.messageId, rawSha256: x.rawSha256 };
-    const same = ctx.ledger.findSameMail(known.messageId, x.rawSha256);
+    const same = await ctx.ledger.findSameMail(known.messageId, x.rawSha256);
     if (
       same?.outcome &&
       !(same.folder === ctx.folder && same.uidValidity === ctx.uidValidity && same.uid === s.uid)

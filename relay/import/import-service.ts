@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import type { HeldLock, LedgerRepository, MailboxLocks, RunRepository } from '../store/repository.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { ImportRun, RunTrigger } from '../../shared/run.js';
 import { isRelayError, RelayError } from '../errors.js';
@@ -7,10 +7,8 @@ import type { MailboxDriver } from '../mail/driver.js';
 import type { CredentialResolver } from '../mailboxes/credentials.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { DeliveryTarget } from './delivery/target.js';
-import { Ledger } from './ledger.js';
 import type { Failpoint } from './failpoints.js';
 import { runPipeline } from './pipeline.js';
-import type { RunStore } from './run-store.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/metrics.js';
 import { storageError } from '../store/storage-error.js';
@@ -22,9 +20,14 @@ export interface ImportDeps {
   mailboxes: MailboxService;
   credentials: CredentialResolver;
   driver: MailboxDriver;
-  runs: RunStore;
+  runs: RunRepository;
+  ledger: LedgerRepository;
+  /** One run per mailbox across every relay of the store (DESIGN §5). */
+  locks: MailboxLocks;
   target: DeliveryTarget;
   dataDir: string;
+  /** Where documents are staged before they are delivered (beside the outbox). */
+  stagingRoot: string;
   limits: {
     maxMessages: number;
     maxMailBytes: number;
@@ -45,6 +48,8 @@ const newRunId = (now: Date) =>
 /** Starts import runs: one per mailbox at a time, a global limit across mailboxes. */
 export class ImportService {
   private readonly running = new Map<string, { run: ImportRun; done: Promise<ImportRun> }>();
+  /** Mailboxes between a start's first check and its run's registration (the lock is awaited). */
+  private readonly starting = new Set<string>();
   private readonly semaphore: Semaphore;
   private stopping = false;
   private readonly now: () => Date;
@@ -68,17 +73,40 @@ export class ImportService {
     return this.running.has(mailboxId);
   }
 
-  /** The run as it is now: live while running, from history afterwards. */
-  get(runId: string): ImportRun | undefined {
+  /**
+   * The run as it is now: live while this relay runs it, else from the store (where another relay
+   * of the same database saved it at its start and will at its end).
+   */
+  async get(runId: string): Promise<ImportRun | undefined> {
     for (const { run } of this.running.values()) if (run.id === runId) return structuredClone(run);
     return this.deps.runs.get(runId);
   }
 
-  /** Starts a run and returns it at once; `done` settles when it ends. 409 while one is going. */
-  start(mailboxId: string, trigger: RunTrigger): { run: ImportRun; done: Promise<ImportRun> } {
+  /**
+   * Starts a run once the mailbox's lock is held and returns it; `done` settles when it ends. 409
+   * while one is going here or on any relay of the store.
+   */
+  async start(mailboxId: string, trigger: RunTrigger): Promise<{ run: ImportRun; done: Promise<ImportRun> }> {
     if (this.stopping) throw new RelayError('conflict', 'The relay is shutting down.');
-    if (this.running.has(mailboxId))
+    if (this.running.has(mailboxId) || this.starting.has(mailboxId))
       throw new RelayError('conflict', 'An import of this mailbox is already running.');
+    this.starting.add(mailboxId);
+    try {
+      const lock = await this.deps.locks.tryLock(mailboxId);
+      if (!lock)
+        throw new RelayError('conflict', 'An import of this mailbox is already running on another relay.');
+      try {
+        return await this.begin(mailboxId, trigger, lock);
+      } catch (e) {
+        await lock.release();
+        throw e;
+      }
+    } finally {
+      this.starting.delete(mailboxId);
+    }
+  }
+
+  private async begin(mailboxId: string, trigger: RunTrigger, lock: HeldLock) {
     const run: ImportRun = {
       id: newRunId(this.now()),
       mailboxId,
@@ -91,7 +119,7 @@ export class ImportService {
       mails: [],
     };
     try {
-      this.deps.runs.save(run);
+      await this.deps.runs.save(run);
     } catch (e) {
       const full = storageError(e, this.deps.dataDir);
       if (!full) throw e;
@@ -104,12 +132,15 @@ export class ImportService {
         .catch(() => {});
       throw full;
     }
-    const done = this.execute(run).finally(() => this.running.delete(mailboxId));
+    const done = this.execute(run, lock).finally(async () => {
+      this.running.delete(mailboxId);
+      await lock.release();
+    });
     this.running.set(mailboxId, { run, done });
     return { run: structuredClone(run), done };
   }
 
-  private async execute(run: ImportRun): Promise<ImportRun> {
+  private async execute(run: ImportRun, lock: HeldLock): Promise<ImportRun> {
     const release = await this.semaphore.acquire();
     const { id: runId, mailboxId, trigger } = run;
     this.deps.log.info({ event: 'run.start', mailboxId, runId, trigger });
@@ -121,11 +152,11 @@ export class ImportService {
     try {
       const mailbox = await this.deps.mailboxes.find(run.mailboxId);
       if (!mailbox) throw new RelayError('not_found', 'The mailbox was deleted.');
-      const ledger = Ledger.open(join(this.deps.dataDir, 'ledger'), mailbox.id);
+      const ledger = await this.deps.ledger.open(mailbox.id, { now: this.now() });
       const session = await this.deps.driver
         .open(await this.deps.credentials.targetFor(mailbox))
-        .catch((e: unknown) => {
-          ledger.close();
+        .catch(async (e: unknown) => {
+          await ledger.close();
           throw e;
         });
       try {
@@ -136,9 +167,10 @@ export class ImportService {
           session,
           ledger,
           target: this.deps.target,
-          stagingRoot: join(this.deps.dataDir, 'staging'),
+          stagingRoot: this.deps.stagingRoot,
           now: this.now,
-          shouldStop: () => this.stopping,
+          // A lock whose connection broke may be another relay's by now: take no further mail.
+          shouldStop: () => this.stopping || lock.lost,
           failpoint: (at) => {
             if (this.deps.failpoint === at) process.kill(process.pid, 'SIGKILL');
           },
@@ -149,7 +181,7 @@ export class ImportService {
         waiting = result.waiting;
         backlog = result.backlog;
       } finally {
-        ledger.close();
+        await ledger.close();
         await session.close();
       }
     } catch (caught) {
@@ -195,7 +227,7 @@ export class ImportService {
     run.error = error;
     run.finishedAt = finishedAt;
     try {
-      this.deps.runs.save(run);
+      await this.deps.runs.save(run);
     } catch (e) {
       keep(e);
     }

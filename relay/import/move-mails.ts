@@ -8,12 +8,13 @@
  */
 import { RelayError } from '../errors.js';
 import type { MailboxSession } from '../mail/driver.js';
-import type { Ledger, LedgerEntry } from './ledger.js';
+import type { MailboxLedger } from '../store/repository.js';
+import type { LedgerEntry } from './ledger-entry.js';
 import type { Failpoint } from './failpoints.js';
 
 export interface MoveContext {
   session: MailboxSession;
-  ledger: Ledger;
+  ledger: MailboxLedger;
   runId: string;
   now: () => Date;
   failpoint: (at: Failpoint) => void;
@@ -42,15 +43,15 @@ export async function moveDecided(ctx: MoveContext, entries: LedgerEntry[]): Pro
       group.map((e) => e.uid),
       target,
       {
-        beforeCopy: (mark) => {
-          ctx.ledger.record(group.map((e) => ({ ...stamp(ctx, e, 'copying'), target: mark })));
+        beforeCopy: async (mark) => {
+          await ctx.ledger.record(group.map((e) => ({ ...stamp(ctx, e, 'copying'), target: mark })));
           ctx.failpoint('before-copy');
         },
         afterCopy: () => ctx.failpoint('after-copy'),
         afterStore: () => ctx.failpoint('after-store'),
       },
     );
-    ctx.ledger.record(group.map((e) => stamp(ctx, e, 'moved')));
+    await ctx.ledger.record(group.map((e) => stamp(ctx, e, 'moved')));
   }
 }
 
@@ -82,8 +83,8 @@ export async function recoverMoves(
   uidValidity: string,
   listed: ReadonlySet<number>,
 ): Promise<Recovered> {
-  const decided = ctx.ledger.entriesIn(folder, uidValidity, 'decided');
-  const copying = ctx.ledger.entriesIn(folder, uidValidity, 'copying');
+  const decided = await ctx.ledger.entriesIn(folder, uidValidity, 'decided');
+  const copying = await ctx.ledger.entriesIn(folder, uidValidity, 'copying');
   const out: Recovered = { copyFound: [], waiting: [], restored: [] };
   if (copying.length === 0 && decided.every((e) => listed.has(e.uid) && e.runId !== undefined)) return out;
   // Mails flagged \Deleted are not listed but still there (a server without UIDPLUS, or a crash
@@ -91,7 +92,7 @@ export async function recoverMoves(
   const flagged = new Set(await ctx.session.listUids({ deleted: true }));
   const present = (e: LedgerEntry) => listed.has(e.uid) || flagged.has(e.uid);
   const open = [...decided, ...copying];
-  ctx.ledger.record(open.filter((e) => !present(e)).map((e) => stamp(ctx, e, 'moved')));
+  await ctx.ledger.record(open.filter((e) => !present(e)).map((e) => stamp(ctx, e, 'moved')));
   const legacy = ctx.session.capabilities.has('MOVE')
     ? []
     : decided.filter((e) => e.runId === undefined && present(e));
@@ -106,7 +107,7 @@ export async function recoverMoves(
     const copies = await findCopies(ctx, path, entries);
     const found = entries.filter((_, i) => copies[i] !== null);
     await ctx.session.removeFromSource(found.map((e) => e.uid));
-    ctx.ledger.record(found.map((e) => stamp(ctx, e, 'moved')));
+    await ctx.ledger.record(found.map((e) => stamp(ctx, e, 'moved')));
     out.copyFound.push(...found);
     for (const e of entries.filter((_, i) => copies[i] === null)) {
       // Flagged means our STORE ran, so its COPY had finished: only an unflagged one may be in flight.
@@ -121,7 +122,7 @@ export async function recoverMoves(
   // a copy flagged \Deleted by our STORE must lose the flag, or any client's EXPUNGE would lose it.
   out.restored = again.filter((e) => flagged.has(e.uid)).map((e) => e.uid);
   await ctx.session.restoreInSource(out.restored);
-  ctx.ledger.record(again.map((e) => stamp(ctx, e, 'decided')));
+  await ctx.ledger.record(again.map((e) => stamp(ctx, e, 'decided')));
   return out;
 }
 

@@ -3,12 +3,12 @@ import type { MailResult } from '../../shared/run.js';
 import { RelayError } from '../errors.js';
 import type { MailboxSession, MessageSummary } from '../mail/driver.js';
 import { type DecideContext, type Decision, decideMail, tooLarge } from './decide-mail.js';
-import type { LedgerEntry } from './ledger.js';
+import type { LedgerEntry } from './ledger-entry.js';
 import { type MoveContext, moveDecided, recoverMoves } from './move-mails.js';
 
 import type { Failpoint } from './failpoints.js';
 
-export interface PipelineContext extends Omit<DecideContext, 'folder' | 'uidValidity'> {
+export interface PipelineContext extends Omit<DecideContext, 'folder' | 'uidValidity' | 'previous'> {
   session: MailboxSession;
   /** See MoveContext.copyGraceMs. */
   copyGraceMs: number;
@@ -77,7 +77,12 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   for (const target of [imported, notImported])
     if (!(await ctx.session.folderExists(target)))
       throw new RelayError('folder_missing', `The folder "${target}" does not exist on the mail server.`);
-  const dc: DecideContext = { ...ctx, folder: source, uidValidity: folder.uidValidity.toString() };
+  const dc: DecideContext = {
+    ...ctx,
+    folder: source,
+    uidValidity: folder.uidValidity.toString(),
+    previous: new Map(),
+  };
   const mc: MoveContext = { ...ctx, targets: { imported, notImported } };
   // A run that leaves mails for later because the relay is stopping ends `interrupted`.
   let stopped = false;
@@ -96,9 +101,11 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   let skipped = 0;
   const now = ctx.now().getTime();
   const settled = new Set(recovered.copyFound.map((e) => e.uid));
-  for (const uid of [...listed, ...recovered.restored].sort((a, b) => a - b)) {
+  const candidates = [...listed, ...recovered.restored].sort((a, b) => a - b);
+  dc.previous = await ctx.ledger.lookup(source, dc.uidValidity, candidates);
+  for (const uid of candidates) {
     if (settled.has(uid)) continue;
-    const e = ctx.ledger.get(source, dc.uidValidity, uid);
+    const e = dc.previous.get(uid);
     if (!e || (e.status === 'retrying' && Date.parse(e.nextAttemptAt ?? '') <= now)) fresh.push(uid);
     else if (e.status === 'decided') pending.push(e);
     else skipped++;
@@ -145,7 +152,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
 
     await ctx.target.flush();
     ctx.failpoint('after-deliver');
-    ctx.ledger.record(decisions.map((d) => d.entry));
+    await ctx.ledger.record(decisions.map((d) => d.entry));
     ctx.failpoint('after-record');
     for (const d of decisions) ctx.report(d.result);
     await moveDecided(
@@ -156,9 +163,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<PipelineResult>
   }
   // Only mails still in the source wait: one deleted or moved away by someone meanwhile does not.
   const present = new Set([...listed, ...recovered.restored]);
-  const waiting = ctx.ledger
-    .entriesIn(source, dc.uidValidity, 'retrying')
-    .filter((e) => present.has(e.uid)).length;
+  const waiting = (await ctx.ledger.entriesIn(source, dc.uidValidity, 'retrying')).filter((e) =>
+    present.has(e.uid),
+  ).length;
   return { skipped, stopped, waiting, backlog: Math.max(0, fresh.length - ctx.maxMessages) };
 }
 

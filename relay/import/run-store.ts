@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { ImportRun, ImportRunSummary } from '../../shared/run.js';
 import { writeFileAtomic } from '../store/data-dir.js';
+import type { RunRepository } from '../store/repository.js';
 
 const MARKER = '.running';
 
@@ -10,7 +11,7 @@ const MARKER = '.running';
  * is written when the run starts and when it ends, never rewritten per mail. While a run goes, an
  * empty `<run>.running` marker beside it lets the next start find the runs a dead relay left open.
  */
-export class RunStore {
+export class RunStore implements RunRepository {
   private readonly mailboxOf = new Map<string, string>();
   private readonly marked = new Set<string>();
 
@@ -26,7 +27,11 @@ export class RunStore {
       }
   }
 
-  save(run: ImportRun): void {
+  async save(run: ImportRun) {
+    this.saveSync(run);
+  }
+
+  private saveSync(run: ImportRun): void {
     const folder = join(this.dir, run.mailboxId);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const marker = join(folder, `${run.id}${MARKER}`);
@@ -42,14 +47,14 @@ export class RunStore {
    * running them (a relay died). Marked ones, and each mailbox's newest (history written before the
    * markers existed).
    */
-  leftRunning(): ImportRun[] {
+  async leftRunning() {
     const candidates = new Set(this.marked);
     for (const mailbox of new Set(this.mailboxOf.values())) {
       const newest = this.ids(mailbox).at(-1);
       if (newest) candidates.add(newest);
     }
     return [...candidates].flatMap((id) => {
-      const run = this.get(id);
+      const run = this.read(id);
       if (run?.status === 'running') return [run];
       // A marker whose run ended (its end was saved, the marker's removal was not) or never began.
       const mailbox = this.mailboxOf.get(id);
@@ -59,7 +64,11 @@ export class RunStore {
     });
   }
 
-  get(runId: string): ImportRun | undefined {
+  async get(runId: string) {
+    return this.read(runId);
+  }
+
+  private read(runId: string): ImportRun | undefined {
     const mailbox = this.mailboxOf.get(runId);
     if (mailbox === undefined) return undefined;
     const path = join(this.dir, mailbox, `${runId}.json`);
@@ -67,11 +76,11 @@ export class RunStore {
   }
 
   /** Newest first: run ids start with the start time, so names sort by age. */
-  list(mailboxId: string): ImportRunSummary[] {
+  async list(mailboxId: string): Promise<ImportRunSummary[]> {
     return this.ids(mailboxId)
       .reverse()
       .flatMap((id) => {
-        const run = this.get(id);
+        const run = this.read(id);
         if (!run) return [];
         const { mails: _mails, ...summary } = run;
         return [summary];
@@ -84,9 +93,19 @@ export class RunStore {
     this.marked.delete(id);
   }
 
-  removeMailbox(mailboxId: string): void {
+  async removeMailbox(mailboxId: string) {
     for (const id of this.ids(mailboxId)) this.mailboxOf.delete(id);
     rmSync(join(this.dir, mailboxId), { recursive: true, force: true });
+  }
+
+  /** Every stored run, for `export`. */
+  all(): ImportRun[] {
+    return [...this.mailboxOf.keys()].flatMap((id) => this.read(id) ?? []);
+  }
+
+  /** An import's runs, each mailbox's newest `keep`. */
+  loadAll(runs: ImportRun[]): void {
+    for (const run of runs) this.saveSync(run);
   }
 
   private ids(mailboxId: string): string[] {

@@ -1,11 +1,12 @@
 import { Cron } from 'croner';
 import { isRelayError } from '../errors.js';
+import { recordOutcome, skipForBackoff } from './backoff.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { ImportService } from '../import/import-service.js';
 import type { MailboxEvent, MailboxService } from '../mailboxes/service.js';
 import type { StoredMailbox } from '../store/records.js';
-
-const MAX_BACKOFF_MS = 60 * 60_000;
+import type { BackoffRepository } from '../store/repository.js';
+import { MemoryBackoff } from '../store/memory-backoff.js';
 
 /**
  * One croner job per mailbox with Auto processing. Jobs call the import service, never routes.
@@ -14,7 +15,6 @@ const MAX_BACKOFF_MS = 60 * 60_000;
  */
 export class Scheduler {
   private readonly jobs = new Map<string, Cron>();
-  private readonly failures = new Map<string, { count: number; until: number }>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -22,6 +22,7 @@ export class Scheduler {
     private readonly imports: ImportService,
     private readonly now: () => Date = () => new Date(),
     private readonly log: Logger = silentLogger(),
+    private readonly backoff: BackoffRepository = new MemoryBackoff(),
   ) {}
 
   async start(all: StoredMailbox[]): Promise<void> {
@@ -33,10 +34,10 @@ export class Scheduler {
     // A run's own state change is no edit: the job stays as it is (and its recordNextRun follows).
     if (e.type === 'state') return;
     if (e.type === 'deleted') {
-      this.failures.delete(e.id);
+      await this.backoff.clear(e.id);
       return this.drop(e.id);
     }
-    this.failures.delete(e.mailbox.id);
+    await this.backoff.clear(e.mailbox.id);
     await this.sync(e.mailbox);
   }
 
@@ -69,26 +70,9 @@ export class Scheduler {
         this.log.info({ event: 'schedule.skip', mailboxId: id, reason: m ? 'paused' : 'deleted' });
         return this.drop(id);
       }
-      const backoff = this.failures.get(id);
-      if (backoff && backoff.until > this.now().getTime()) {
-        const until = new Date(backoff.until).toISOString();
-        this.log.info({
-          event: 'schedule.skip',
-          mailboxId: id,
-          reason: 'backoff',
-          failures: backoff.count,
-          until,
-        });
-        return;
-      }
-      const run = await this.imports.start(id, 'schedule').done;
-      if (run.status === 'failed') {
-        const count = (backoff?.count ?? 0) + 1;
-        this.failures.set(id, {
-          count,
-          until: this.now().getTime() + Math.min(MAX_BACKOFF_MS, 60_000 * 2 ** (count - 1)),
-        });
-      } else this.failures.delete(id);
+      if (await skipForBackoff(this.backoff, id, this.now(), this.log)) return;
+      const run = await (await this.imports.start(id, 'schedule')).done;
+      await recordOutcome(this.backoff, id, run, this.now());
       const after = await this.mailboxes.find(id);
       if (after?.state.paused) this.drop(id);
     } catch (e) {

@@ -1,6 +1,6 @@
 import { ROLE_ADMIN } from '../../shared/me.js';
 import type { StoredMailbox } from '../store/records.js';
-import type { Caller } from '../store/token-store.js';
+import type { Caller } from '../store/repository.js';
 
 const isAdmin = (c: Caller) => c.roles.includes(ROLE_ADMIN);
 

@@ -13,7 +13,7 @@ import type { ConnectTarget } from '../mail/driver.js';
 import type { StoredMailbox } from '../store/records.js';
 import type { MailboxRepository } from '../store/repository.js';
 import type { SecretBox } from '../store/secret-box.js';
-import type { Caller } from '../store/token-store.js';
+import type { Caller } from '../store/repository.js';
 import { canManage, canUse } from './access.js';
 import { validationError } from '../validation-error.js';
 import { checkOAuthHost } from './oauth-hosts.js';

@@ -7,8 +7,8 @@ import { canManage } from '../mailboxes/access.js';
 import type { MailboxService } from '../mailboxes/service.js';
 import type { MailboxRepository } from '../store/repository.js';
 import type { StoredMailbox } from '../store/records.js';
-import type { Caller } from '../store/token-store.js';
-import type { PendingFlows } from './pending-flows.js';
+import type { Caller } from '../store/repository.js';
+import type { PendingFlowRepository } from '../store/repository.js';
 import { pkcePair } from './pending-flows.js';
 import type { SignedIn } from './provider.js';
 import { readRedirect } from './redirect-result.js';
@@ -22,7 +22,7 @@ import type { OAuthTokens, Providers } from './token-service.js';
 export class ConnectFlow {
   constructor(
     private readonly providers: Providers,
-    private readonly flows: PendingFlows,
+    private readonly flows: PendingFlowRepository,
     private readonly mailboxes: MailboxService,
     private readonly repo: MailboxRepository,
     private readonly tokens: OAuthTokens,
@@ -35,7 +35,7 @@ export class ConnectFlow {
         throw new RelayError('validation', `mailboxId is not a ${provider} mailbox`, { field: 'mailboxId' });
     }
     const { verifier, challenge } = pkcePair();
-    const state = this.flows.create({
+    const state = await this.flows.create({
       kind: 'connect',
       provider,
       tokenId: caller.tokenId,
@@ -55,7 +55,7 @@ export class ConnectFlow {
     state: string,
     redirectUrl: string,
   ): Promise<StoredMailbox> {
-    const flow = this.flows.take(state, caller.tokenId, 'connect');
+    const flow = await this.flows.take(state, caller.tokenId, 'connect');
     if (flow.provider !== provider)
       throw new RelayError('validation', 'state belongs to another provider', { field: 'state' });
     const code = readRedirect(redirectUrl, flow.redirectUri, state).get('code')!;

@@ -2,10 +2,10 @@ import { ROLE_AAD_MANAGER } from '../../shared/me.js';
 import { RelayError } from '../errors.js';
 import type { StoredConsent } from '../store/records.js';
 import type { ConsentRepository } from '../store/repository.js';
-import type { Caller } from '../store/token-store.js';
+import type { Caller } from '../store/repository.js';
 import { aadstsCode } from './aadsts.js';
 import type { MicrosoftOAuth } from './microsoft.js';
-import type { PendingFlows } from './pending-flows.js';
+import type { PendingFlowRepository } from '../store/repository.js';
 import { oauthError, readRedirect } from './redirect-result.js';
 
 const notGiven = () =>
@@ -56,7 +56,7 @@ function adminConsentError(error: string, description: string): RelayError {
 export class ConsentFlow {
   constructor(
     private readonly microsoft: MicrosoftOAuth,
-    private readonly flows: PendingFlows,
+    private readonly flows: PendingFlowRepository,
     private readonly consents: ConsentRepository,
   ) {}
 
@@ -68,9 +68,9 @@ export class ConsentFlow {
       );
   }
 
-  start(caller: Caller, redirectUri: string) {
+  async start(caller: Caller, redirectUri: string) {
     this.mustManage(caller);
-    const state = this.flows.create({
+    const state = await this.flows.create({
       kind: 'consent',
       provider: 'microsoft',
       tokenId: caller.tokenId,
@@ -83,7 +83,7 @@ export class ConsentFlow {
 
   async complete(caller: Caller, state: string, redirectUrl: string): Promise<StoredConsent> {
     this.mustManage(caller);
-    const flow = this.flows.take(state, caller.tokenId, 'consent');
+    const flow = await this.flows.take(state, caller.tokenId, 'consent');
     const q = readRedirect(redirectUrl, flow.redirectUri, state, 'tenant', adminConsentError);
     if (!/^true$/i.test(q.get('admin_consent') ?? '')) throw notGiven();
     const consent = {

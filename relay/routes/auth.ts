@@ -1,10 +1,10 @@
 import { createMiddleware } from 'hono/factory';
 import { RelayError } from '../errors.js';
-import type { TokenStore } from '../store/token-store.js';
+import type { TokenRepository } from '../store/repository.js';
 import type { AppEnv } from './env.js';
 
 /** Bearer tokens (RFC 6750 §2.1); a missing, unknown or revoked token is 401. */
-export const requireToken = (tokens: TokenStore) =>
+export const requireToken = (tokens: TokenRepository) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);

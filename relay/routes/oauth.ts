@@ -50,7 +50,7 @@ export const consentRoutes = (deps: { consent: ConsentFlow }) =>
   new Hono<AppEnv>()
     .get('/', async (c) => c.json(await deps.consent.list(), 200))
     .post('/start', validate('json', ConsentStartRequest), async (c) =>
-      c.json(deps.consent.start(c.get('caller'), c.req.valid('json').redirectUri), 200),
+      c.json(await deps.consent.start(c.get('caller'), c.req.valid('json').redirectUri), 200),
     )
     .post('/complete', validate('json', OAuthCompleteRequest), async (c) => {
       const { state, redirectUrl } = c.req.valid('json');

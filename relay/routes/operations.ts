@@ -7,7 +7,7 @@ import type { RelayMetrics } from '../metrics/metrics.js';
 import { ROLE_ADMIN } from '../../shared/me.js';
 import { RELAY_CALLER } from '../mailboxes/access.js';
 import type { MailboxService } from '../mailboxes/service.js';
-import type { Caller } from '../store/token-store.js';
+import type { Caller, StoreInfo } from '../store/repository.js';
 import type { AppEnv } from './env.js';
 
 export interface OperationsDeps {
@@ -17,7 +17,7 @@ export interface OperationsDeps {
   alerts: AlertService;
   metrics: RelayMetrics;
   /** What the details say about where things are kept and sent. */
-  store: { kind: 'lowdb'; dataDir: string };
+  store: StoreInfo;
   delivery: 'outbox' | 'http';
 }
 

@@ -3,6 +3,7 @@ import { Low } from 'lowdb';
 import { DbData, emptyDb, type StoredConsent, type StoredMailbox } from './records.js';
 import type { ConsentRepository, MailboxRepository } from './repository.js';
 import { ValidatedJsonFile } from './json-file.js';
+import { RelayError } from '../errors.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -52,6 +53,15 @@ export class LowStore implements MailboxRepository, ConsentRepository {
 
   async listConsents() {
     return clone(this.db.data.consents);
+  }
+
+  /** An import's configurations, refused (conflict) when db.json holds any mailbox. */
+  async loadAll(mailboxes: StoredMailbox[], consents: StoredConsent[]) {
+    if (this.db.data.mailboxes.length > 0)
+      throw new RelayError('conflict', 'db.json already holds mailboxes; import into an empty store.');
+    this.db.data.mailboxes = clone(mailboxes);
+    this.db.data.consents = clone(consents);
+    await this.db.write();
   }
 
   async recordConsent(consent: StoredConsent) {

@@ -5,20 +5,17 @@ import { RelayError } from '../errors.js';
 import { acquireLock } from './data-dir-lock.js';
 import { ValidatedJsonFile } from './json-file.js';
 import { type StoredToken, TokenData } from './records.js';
+import type { Caller, TokenRepository } from './repository.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export interface Caller {
-  user: string;
-  roles: string[];
-  tokenId: string;
-}
+export type { Caller } from './repository.js';
 
 /**
  * API tokens live in their own file (`tokens.json`): the CLI writes it while a relay is running, and
  * the relay re-reads it when it changes, so `token create` and `token revoke` work without a restart.
  */
-export class TokenStore {
+export class TokenStore implements TokenRepository {
   private readonly file: ValidatedJsonFile<TokenData>;
   private cache: { mtimeMs: number; size: number; data: TokenData } | null = null;
   private changes: Promise<void> = Promise.resolve();
@@ -75,6 +72,20 @@ export class TokenStore {
         throw new RelayError('conflict', `${id} matches ${matches.length} tokens; give more of the id.`);
       if (!t) throw new RelayError('not_found', `No token with id ${id}.`);
       t.revokedAt ??= new Date().toISOString();
+    });
+  }
+
+  /** Every token with its hash, for `export`. */
+  async all(): Promise<StoredToken[]> {
+    return structuredClone((await this.load()).tokens);
+  }
+
+  /** An import's tokens, refused (conflict) when this file holds any. */
+  async loadAll(tokens: StoredToken[]): Promise<void> {
+    await this.change((d) => {
+      if (d.tokens.length > 0)
+        throw new RelayError('conflict', 'tokens.json already holds API tokens; import into an empty store.');
+      d.tokens.push(...structuredClone(tokens));
     });
   }
 

@@ -71,7 +71,7 @@ async function main(args: RelayRunArgs): Promise<RelayRunResult> {
     const bootRssMb = procStatusMb('VmRSS');
     const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
-    const run = await relay.imports.start(mailbox.id, 'cli').done;
+    const run = await (await relay.imports.start(mailbox.id, 'cli')).done;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const used = process.cpuUsage(cpu);
     return {

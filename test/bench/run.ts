@@ -2,7 +2,8 @@
  * `npm run bench`: the relay's import speed and memory against mbsync on a real Dovecot (issue 3).
  * Per scenario both tools get an identical folder; the relay must import every mail or the run counts
  * as broken (exit 1). Goals are reported, not enforced: a MISS still exits 0.
- *   --scenario A|B   run only that scenario (repeatable)
+ *   --scenario A|B|scale   run only that scenario (repeatable); `scale` (issue 10: 1,000 mailboxes
+ *                          on PostgreSQL, 1 relay against 3; scale.ts) runs only when named
  *   --profile        write a V8 CPU profile of each relay run (node --cpu-prof) and print its path
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { run } from '../helpers/dovecot-io.js';
 import { ensureTools, mbsyncPull, type MbsyncResult } from './mbsync.js';
 import type { RelayRunArgs, RelayRunResult } from './relay-run.js';
+import { scaleBenchmark } from './scale.js';
 import { BENCH_USER, seedFolders } from './seed.js';
 
 interface Scenario {
@@ -193,14 +195,22 @@ async function main(): Promise<number> {
   });
   const wanted = values.scenario?.map((x) => x.toUpperCase());
   const scenarios = SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));
+  const scale = wanted?.includes('SCALE') ?? false;
   const profileDir = values.profile ? await mkdtemp(path.join(tmpdir(), 'bench-profile-')) : null;
   const started = process.hrtime.bigint();
   await ensureTools();
   await buildRelayRun();
   const d = await startDovecot();
-  const results: Result[] = [];
+  const results: (Result | Awaited<ReturnType<typeof scaleBenchmark>>)[] = [];
   let broken = false;
   try {
+    if (scale)
+      try {
+        results.push(await scaleBenchmark());
+      } catch (e) {
+        broken = true;
+        console.error(`Scenario scale BROKEN: ${e instanceof Error ? e.message : String(e)}`);
+      }
     for (const s of scenarios) {
       try {
         const r = await runScenario(d, s, profileDir);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../relay/log/logger.js';
 import { createImapDriver } from '../../relay/mail/imap/driver.js';
 import { parseAllowList } from '../../relay/mail/net-guard.js';
-import type { Caller } from '../../relay/store/token-store.js';
+import type { Caller } from '../../relay/store/repository.js';
 import type { MailboxCreate } from '../../shared/mailbox.js';
 import type { ImportRun } from '../../shared/run.js';
 import { type Dovecot, type DovecotOptions, startDovecot } from './dovecot.js';
@@ -63,7 +63,7 @@ export async function startImportEnv(
       return m.id;
     },
     async run(id) {
-      return t.relay.imports.start(id, 'manual').done;
+      return (await t.relay.imports.start(id, 'manual')).done;
     },
     outbox(id) {
       const dir = join(t.dataDir, 'outbox', id);

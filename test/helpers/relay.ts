@@ -37,7 +37,7 @@ export async function startTestRelay(
       ...(opts.driver && { driver: opts.driver }),
     });
     // As `serve` does: alerts follow the mailboxes' states.
-    relay.alerts.start();
+    relay.startAlerts();
     return {
       relay,
       app: createApp({

@@ -116,7 +116,7 @@ describe.skipIf(unavailable !== null).each(['outbox', 'http'] as const)(
       const { dovecot, receiver, dataDir, relay, id } = await setUp(target);
       // Completely full: not even the run can be recorded; the API would answer 503 with the sentence.
       let filler = fill(dataDir, 0);
-      expect(() => relay.imports.start(id, 'manual')).toThrow(/^The relay's disk is full/);
+      await expect(relay.imports.start(id, 'manual')).rejects.toThrow(/^The relay's disk is full/);
       await new Promise((r) => setImmediate(r));
       expect((await relay.mailboxes.find(id))?.state.error?.kind).toBe('storage');
       rmSync(filler);
@@ -125,7 +125,7 @@ describe.skipIf(unavailable !== null).each(['outbox', 'http'] as const)(
       // the batch; with the HTTP target the first staged document fails.
       filler = fill(dataDir, target === 'outbox' ? 28 * 1024 : 12 * 1024);
 
-      const failed = await relay.imports.start(id, 'manual').done;
+      const failed = await (await relay.imports.start(id, 'manual')).done;
       expect(failed.status).toBe('failed');
       expect(failed.error?.kind).toBe('storage');
       expect(failed.error?.message).toMatch(/^The relay's disk is full: .* stay in the source folder/);
@@ -137,7 +137,7 @@ describe.skipIf(unavailable !== null).each(['outbox', 'http'] as const)(
       expect(await dovecot.messageCount('alice', 'NotImported')).toBe(0);
 
       rmSync(filler);
-      const done = await relay.imports.start(id, 'manual').done;
+      const done = await (await relay.imports.start(id, 'manual')).done;
       expect(done.status, JSON.stringify(done.error)).toBe('completed');
       expect(done.counts.imported).toBe(N);
       expect((await relay.mailboxes.find(id))?.state.status).toBe('ok');

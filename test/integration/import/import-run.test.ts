@@ -55,7 +55,7 @@ describe('an import run over the corpus', () => {
     const second = await env.run(id);
     expect(second.counts).toMatchObject({ seen: 0, imported: 0, notImported: 0 });
     expect(env.outbox(id)).toHaveLength(withDocs);
-    const history = env.t.relay.runs.list(id);
+    const history = await env.t.relay.runs.list(id);
     expect(history.map((r) => r.id)).toEqual([second.id, run.id]);
   });
 
@@ -142,7 +142,7 @@ describe('an import run over the corpus', () => {
       'Busy',
       await Promise.all(Array.from({ length: 30 }, (_, i) => invoice(100 + i))),
     );
-    const first = env.t.relay.imports.start(id, 'schedule');
+    const first = await env.t.relay.imports.start(id, 'schedule');
     const res = await env.t.call(env.t.tokens.admin, 'POST', `/api/mailboxes/${id}/runs`);
     expect(res.status).toBe(409);
     expect(res.body.error.kind).toBe('conflict');

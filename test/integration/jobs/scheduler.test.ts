@@ -49,11 +49,11 @@ describe('Auto processing schedules', () => {
       ),
     );
     await env.dovecot.appendMessages('alice', 'Overlap', mails);
-    const manual = env.t.relay.imports.start(id, 'manual');
+    const manual = await env.t.relay.imports.start(id, 'manual');
     await scheduler.fire(id);
     const run = await manual.done;
     expect(run.counts.imported).toBe(40);
-    expect(env.t.relay.runs.list(id).map((r) => r.trigger)).toEqual(['manual']);
+    expect((await env.t.relay.runs.list(id)).map((r) => r.trigger)).toEqual(['manual']);
     expect(await env.dovecot.messageCount('alice', 'Overlap-Imported')).toBe(40);
   });
 
@@ -67,13 +67,13 @@ describe('Auto processing schedules', () => {
       }),
     ]);
     await scheduler.fire(id);
-    expect(env.t.relay.runs.list(id)[0]).toMatchObject({ trigger: 'schedule', status: 'completed' });
+    expect((await env.t.relay.runs.list(id))[0]).toMatchObject({ trigger: 'schedule', status: 'completed' });
     expect(await env.dovecot.messageCount('alice', 'Tick-Imported')).toBe(1);
 
     await env.t.relay.mailboxes.update(ADMIN, id, { password: 'wrong' });
     await scheduler.fire(id);
     expect(await state(id)).toMatchObject({ status: 'auth_failed', paused: true, nextRun: null });
     await scheduler.fire(id);
-    expect(env.t.relay.runs.list(id)).toHaveLength(2);
+    expect(await env.t.relay.runs.list(id)).toHaveLength(2);
   });
 });

@@ -98,7 +98,7 @@ describe('Office 365', () => {
         attachments: [{ filename: 'a.pdf', content: pdfBytes(3000, 'o365'), contentType: 'application/pdf' }],
       }),
     );
-    const run = await t.relay.imports.start(id, 'manual').done;
+    const run = await (await t.relay.imports.start(id, 'manual')).done;
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(run.counts.imported).toBe(1);
   });
@@ -169,7 +169,7 @@ describe('Office 365', () => {
 
   it('invalid_grant sets needs_reauth, and Reconnect resumes where it stopped', async () => {
     oidc.failNextToken('invalid_grant', 'AADSTS50173: The provided grant has expired');
-    const run = await t.relay.imports.start(id, 'manual').done;
+    const run = await (await t.relay.imports.start(id, 'manual')).done;
     expect(run.error).toMatchObject({ kind: 'needs_reauth' });
     expect((await t.relay.store.get(id))!.state).toMatchObject({ status: 'needs_reauth', paused: true });
 
@@ -178,7 +178,7 @@ describe('Office 365', () => {
     expect(again.body.id).toBe(id);
     expect(again.body.state).toMatchObject({ status: 'ok', paused: false });
     expect(again.body.folders.imported).toBe('Imported');
-    const after = await t.relay.imports.start(id, 'manual').done;
+    const after = await (await t.relay.imports.start(id, 'manual')).done;
     expect(after.status).toBe('completed');
     expect(after.counts.imported).toBe(0);
   });

@@ -43,6 +43,9 @@ describe('help: usage on stdout, exit 0', () => {
     ['token', 'revoke'],
     ['import'],
     ['rotate-key'],
+    ['migrate'],
+    ['export'],
+    ['import-data'],
   ];
   const forms = [
     ['--help'],
@@ -68,7 +71,11 @@ describe('a wrong command line: one line on stderr naming it, exit 2', () => {
   const cases: [string[], string][] = [
     [['frobnicate'], 'Unknown verb "frobnicate". See --help.'],
     [['help', 'frobnicate'], 'Unknown verb "frobnicate". See --help.'],
-    [['migrate'], 'Unknown verb "migrate". See --help.'],
+    [['migrate', '--force'], 'Unknown option --force for "migrate". See --help.'],
+    [['export'], 'Missing --out FILE for "export". See --help.'],
+    [['export', '--out'], 'Option --out of "export" needs a value. See --help.'],
+    [['import-data'], 'Missing --in FILE for "import-data". See --help.'],
+    [['import-data', '--in', 'a', 'b'], 'Unexpected argument "b" for "import-data". See --help.'],
     [['import', '--mailboxx', 'x'], 'Unknown option --mailboxx for "import". See --help.'],
     [['import', '--mailbox'], 'Option --mailbox of "import" needs a value. See --help.'],
     [['import', '--mailbox', '--json'], 'Option --mailbox of "import" needs a value. See --help.'],

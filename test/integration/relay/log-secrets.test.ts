@@ -117,8 +117,12 @@ it('plants secrets through every route, a check, a failing import and an OAuth c
   // An import whose target fails and echoes what it got (the relay blanks its own token in answers).
   await dovecot.appendMessages('bob', 'INBOX', [await invoice(1)]);
   target.answer(500, 422);
-  await t.relay.imports.start(id, 'manual').done;
-  await t.relay.imports.start(id, 'manual').done;
+  await (
+    await t.relay.imports.start(id, 'manual')
+  ).done;
+  await (
+    await t.relay.imports.start(id, 'manual')
+  ).done;
 
   // Office 365: sign in, point the mailbox at Dovecot (XOAUTH2), import, which refreshes the token.
   const done = await signIn(t, 'microsoft');
@@ -130,7 +134,9 @@ it('plants secrets through every route, a check, a failing import and an OAuth c
     folders: { source: 'INBOX', imported: 'Imported', notImported: 'NotImported' },
   });
   await t.call(t.tokens.alice, 'POST', `/api/mailboxes/${ms}/check`, {});
-  await t.relay.imports.start(ms, 'manual').done;
+  await (
+    await t.relay.imports.start(ms, 'manual')
+  ).done;
   await t.call(admin, 'DELETE', `/api/mailboxes/${ms}`);
   await t.relay.alerts.settled();
 
