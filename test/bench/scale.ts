@@ -36,9 +36,10 @@ async function buildRelay() {
   await execOut('npm', ['run', '--silent', 'build:relay'], { cwd: root });
 }
 
-function relayEnv(pg: Postgres, key: string, dataDir: string, port: number) {
+function relayEnv(pg: Postgres, key: string, dataDir: string, port: number, caCertPath: string) {
   return {
     ...process.env,
+    NODE_EXTRA_CA_CERTS: caCertPath,
     RELAY_DATABASE_URL: pg.url,
     RELAY_SECRET_KEY: key,
     RELAY_DATA_DIR: dataDir,
@@ -49,11 +50,11 @@ function relayEnv(pg: Postgres, key: string, dataDir: string, port: number) {
   };
 }
 
-async function startRelay(pg: Postgres, key: string): Promise<RelayProc> {
+async function startRelay(pg: Postgres, key: string, caCertPath: string): Promise<RelayProc> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-scale-relay-'));
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN, 'serve'], {
-    env: relayEnv(pg, key, dataDir, port),
+    env: relayEnv(pg, key, dataDir, port, caCertPath),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 200; i++) {
@@ -163,10 +164,10 @@ export async function scaleBenchmark() {
   const key = randomBytes(32).toString('hex');
   const relays: RelayProc[] = [];
   try {
-    relays.push(await startRelay(pg, key));
+    relays.push(await startRelay(pg, key, d.caCertPath));
     const token = (
       await execOut(process.execPath, [MAIN, 'token', 'create', '--user', 'bench', '--roles', 'admin'], {
-        env: relayEnv(pg, key, relays[0]!.dataDir, 0),
+        env: relayEnv(pg, key, relays[0]!.dataDir, 0, d.caCertPath),
       })
     )
       .toString()
@@ -203,7 +204,7 @@ export async function scaleBenchmark() {
 
     const due = () => new Date(Date.now() + 3_000);
     const one = await burst(pg, due());
-    relays.push(await startRelay(pg, key), await startRelay(pg, key));
+    relays.push(await startRelay(pg, key, d.caCertPath), await startRelay(pg, key, d.caCertPath));
     // Give the new relays a tick before the burst, as at any boundary.
     await new Promise((r) => setTimeout(r, 2 * TICK_MS));
     const three = await burst(pg, due());
