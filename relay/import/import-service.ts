@@ -42,6 +42,9 @@ export interface ImportDeps {
   metrics?: RelayMetrics;
 }
 
+/** Manual runs wait for a slot up to this many times the slots (RELAY_MAX_CONCURRENT_RUNS). */
+const MAX_WAITING_FACTOR = 4;
+
 const newRunId = (now: Date) =>
   `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
 
@@ -73,6 +76,11 @@ export class ImportService {
     return this.running.has(mailboxId);
   }
 
+  /** Runs started here and not yet ended, those waiting for a slot included. */
+  activeCount() {
+    return this.running.size + this.starting.size;
+  }
+
   /**
    * The run as it is now: live while this relay runs it, else from the store (where another relay
    * of the same database saved it at its start and will at its end).
@@ -90,6 +98,13 @@ export class ImportService {
     if (this.stopping) throw new RelayError('conflict', 'The relay is shutting down.');
     if (this.running.has(mailboxId) || this.starting.has(mailboxId))
       throw new RelayError('conflict', 'An import of this mailbox is already running.');
+    // Each run waiting for a slot holds its mailbox's lock, with PostgreSQL a connection: "import
+    // now" for hundreds of mailboxes at once must not take every connection the database has.
+    if (trigger === 'manual' && this.activeCount() >= MAX_WAITING_FACTOR * this.deps.limits.maxConcurrentRuns)
+      throw new RelayError(
+        'rate_limited',
+        `This relay is busy: ${this.activeCount()} imports are running or waiting. Try again in a minute.`,
+      );
     this.starting.add(mailboxId);
     try {
       const lock = await this.deps.locks.tryLock(mailboxId);

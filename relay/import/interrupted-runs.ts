@@ -33,10 +33,12 @@ export async function closeInterruptedRuns(
         } finally {
           await ledger.close();
         }
+        // It ended when its relay died, not now: its last recorded mail is the best witness of that.
+        const last = done.reduce((t, e) => (e.at > t ? e.at : t), run.startedAt);
         const ended: ImportRun = {
           ...run,
           status: 'interrupted',
-          finishedAt: now.toISOString(),
+          finishedAt: last < now.toISOString() ? last : now.toISOString(),
           mails: [],
           counts: { seen: 0, imported: 0, notImported: 0, retrying: 0, skipped: 0 },
           error: null,

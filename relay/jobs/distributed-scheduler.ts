@@ -8,7 +8,7 @@ import type { MailboxEvent, MailboxService } from '../mailboxes/service.js';
 import type { StoredMailbox } from '../store/records.js';
 import type { Stores } from '../store/repository.js';
 import { recordOutcome, skipForBackoff } from './backoff.js';
-import { nextRunOf } from './next-run.js';
+import { nextRunOf } from '../mailboxes/next-run.js';
 
 export interface DistributedDeps {
   mailboxes: MailboxService;
@@ -78,8 +78,11 @@ export class DistributedScheduler {
     if (e.type === 'state') return;
     const id = e.type === 'deleted' ? e.id : e.mailbox.id;
     await this.deps.stores.backoff.clear(id).catch(() => {});
-    if (e.type === 'saved')
-      await this.setNextRun(id, nextRunOf(e.mailbox, this.now())).catch((err: unknown) =>
+    // MailboxService stores the next run with each edit; a save by another flow (an OAuth
+    // reconnect lifting a pause) may leave it behind, which is mended here.
+    const next = e.type === 'saved' ? nextRunOf(e.mailbox, this.now()) : null;
+    if (e.type === 'saved' && (next === null) !== (e.mailbox.state.nextRun === null))
+      await this.setNextRun(id, next).catch((err: unknown) =>
         this.deps.log.error({ err, event: 'schedule.bug', mailboxId: id }),
       );
   }
@@ -143,9 +146,11 @@ export class DistributedScheduler {
     if (this.stopped || this.fetching) return;
     this.fetching = true;
     try {
-      while (!this.stopped && this.active < this.deps.capacity) {
+      // Manual runs take slots too: a relay busy with them leaves scheduled ones to the others.
+      const free = () => this.deps.capacity - Math.max(this.active, this.deps.imports.activeCount());
+      while (!this.stopped && free() > 0) {
         const jobs = await this.deps.boss.fetch<{ mailboxId: string }>(this.deps.queue, {
-          batchSize: this.deps.capacity - this.active,
+          batchSize: free(),
         });
         if (jobs.length === 0) break;
         for (const job of jobs) {

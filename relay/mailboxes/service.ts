@@ -18,6 +18,7 @@ import { canManage, canUse } from './access.js';
 import { validationError } from '../validation-error.js';
 import { checkOAuthHost } from './oauth-hosts.js';
 import { checkMailboxRules } from './rules.js';
+import { nextRunAt, nextRunOf } from './next-run.js';
 
 export type MailboxEvent =
   | { type: 'saved'; mailbox: StoredMailbox }
@@ -107,7 +108,10 @@ export class MailboxService {
       sharedMailbox: input.sharedMailbox ?? null,
       folders: input.folders,
       account: null,
-      state: initialState(),
+      state: {
+        ...initialState(),
+        nextRun: input.autoProcessing ? nextRunAt(input.schedule, this.now()) : null,
+      },
       createdBy: caller.user,
       createdAt: at,
       updatedAt: at,
@@ -153,6 +157,14 @@ export class MailboxService {
     // An auth failure pauses the schedule until the credentials change (DESIGN §3 step 5: no lockouts).
     if (credentialsChanged && current.state.status === 'auth_failed')
       next.state = { ...next.state, status: 'ok', error: null, paused: false, failedRuns: 0 };
+    // Saved with the edit, so every relay of a database schedules by it from this write on (and
+    // the answer shows it); an edit of anything else leaves a due run due.
+    if (
+      next.schedule !== current.schedule ||
+      next.autoProcessing !== current.autoProcessing ||
+      next.state.paused !== current.state.paused
+    )
+      next.state = { ...next.state, nextRun: nextRunOf(next, this.now()) };
     checkMailboxRules(next);
     return next;
   }
