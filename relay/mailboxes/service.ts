@@ -18,7 +18,7 @@ import { canManage, canUse } from './access.js';
 import { validationError } from '../validation-error.js';
 import { checkOAuthHost } from './oauth-hosts.js';
 import { checkMailboxRules } from './rules.js';
-import { nextRunAt, nextRunOf } from './next-run.js';
+import { nextRunOf } from './next-run.js';
 
 export type MailboxEvent =
   | { type: 'saved'; mailbox: StoredMailbox }
@@ -108,16 +108,14 @@ export class MailboxService {
       sharedMailbox: input.sharedMailbox ?? null,
       folders: input.folders,
       account: null,
-      state: {
-        ...initialState(),
-        nextRun: input.autoProcessing ? nextRunAt(input.schedule, this.now()) : null,
-      },
+      state: initialState(),
       createdBy: caller.user,
       createdAt: at,
       updatedAt: at,
       secrets:
         input.password === undefined ? {} : { password: this.box.seal(input.password, id, 'password') },
     };
+    m.state.nextRun = nextRunOf(m, this.now());
     checkMailboxRules(m);
     await this.repo.insert(m);
     this.emit({ type: 'saved', mailbox: m });

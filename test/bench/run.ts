@@ -219,11 +219,15 @@ async function runScenario(d: Dovecot, s: Scenario, profileDir: string | null) {
       };
       // Alternating who goes first, so a warm or busy moment does not always favour the same tool.
       const relayFirst = i % 2 === 1;
-      const r1 = relayFirst ? await relay() : (await mbsync()).measured;
-      const r2 = relayFirst ? (await mbsync()).measured : await relay();
-      const [m, r] = relayFirst
-        ? [r2, r1 as Measured & { bootRssMb: number }]
-        : [r1, r2 as Measured & { bootRssMb: number }];
+      let m: Measured;
+      let r: Measured & { bootRssMb: number };
+      if (relayFirst) {
+        r = await relay();
+        m = (await mbsync()).measured;
+      } else {
+        m = (await mbsync()).measured;
+        r = await relay();
+      }
       runs.push({
         mbsync: m,
         relay: r,

@@ -158,6 +158,17 @@ async function getRun(id: string, via: RelayProcess = anyLive()) {
   return res.body as RunSummary & { counts: Record<string, number> };
 }
 
+/** The run as `via` reads it once it is no longer running (waits at most `ms`). */
+const runEnded = (id: string, via: RelayProcess, what: string, ms: number) =>
+  until(
+    what,
+    async () => {
+      const run = await getRun(id, via);
+      return run.status !== 'running' && run;
+    },
+    Date.now() + ms,
+  );
+
 /** Every relay's log lines of `event` since `since` (pino's epoch-ms `time`). */
 const eventsSince = (event: string, since: number, of: RelayProcess[] = relays) =>
   of.flatMap((r) => r.events(event).filter((l) => l.time >= since));
@@ -374,14 +385,7 @@ describe('three relays on one PostgreSQL', () => {
     expect(again3.status).toBe(409);
 
     // Relay 2 reads relay 3's run from the database, live as relay 3 saved it, then its end.
-    const done = await until(
-      'the run on relay 3 to end',
-      async () => {
-        const run = await getRun(runId, relay(2));
-        return run.status !== 'running' && run;
-      },
-      Date.now() + 60_000,
-    );
+    const done = await runEnded(runId, relay(2), 'the run on relay 3 to end', 60_000);
     expect(done).toMatchObject({ status: 'completed', trigger: 'manual' });
     expect(done.counts.imported).toBe(HEAVY_MAILS);
     // The 409s were answered while the run was going, not after it.
@@ -395,14 +399,7 @@ describe('three relays on one PostgreSQL', () => {
     // Once it ended, relay 2 may run it: the refusal was the running import, nothing else.
     const after = await relay(2).call(admin, 'POST', `/api/mailboxes/${id}/runs`);
     expect(after.status, JSON.stringify(after.body)).toBe(202);
-    const second = await until(
-      'the second run to end',
-      async () => {
-        const run = await getRun(after.body.id, relay(1));
-        return run.status !== 'running' && run;
-      },
-      Date.now() + 30_000,
-    );
+    const second = await runEnded(after.body.id, relay(1), 'the second run to end', 30_000);
     expect(second).toMatchObject({ status: 'completed' });
     expect(second.counts.imported).toBe(0);
 
@@ -432,14 +429,7 @@ describe('three relays on one PostgreSQL', () => {
     }
     const run = await relay(2).call(admin, 'POST', `/api/mailboxes/${folderBox}/runs`);
     expect(run.status, JSON.stringify(run.body)).toBe(202);
-    const done = await until(
-      'the run on relay 2 to end',
-      async () => {
-        const r = await getRun(run.body.id, relay(2));
-        return r.status !== 'running' && r;
-      },
-      Date.now() + 30_000,
-    );
+    const done = await runEnded(run.body.id, relay(2), 'the run on relay 2 to end', 30_000);
     expect(done).toMatchObject({ status: 'completed', counts: { imported: 3 } });
     const contents = await folderContents(dovecot);
     expect(inFolder(contents, FOLDER_USER, 'Later')).toEqual([]);
